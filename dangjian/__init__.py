@@ -1,0 +1,1 @@
+"""dangjian: smart party-building service platform (党建服务平台)."""

@@ -1,0 +1,1 @@
+"""Users, login and lockout, per-organisation role grants, building request.scope."""

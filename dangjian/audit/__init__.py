@@ -1,0 +1,1 @@
+"""Append-only audit log: unmasking, exports, imports, logins, role changes."""

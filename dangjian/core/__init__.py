@@ -1,0 +1,1 @@
+"""Shared machinery: scope and subtree helper, encryption, masking, rules, Excel kit, base views."""

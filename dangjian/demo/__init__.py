@@ -1,0 +1,1 @@
+"""Demo district generator; nothing imports this app."""

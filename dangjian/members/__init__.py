@@ -1,0 +1,1 @@
+"""Member registry: personal data, roster import/export, member history."""

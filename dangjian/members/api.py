@@ -1,0 +1,5 @@
+"""JSON API router (filled in by the API work)."""
+
+from ninja import Router
+
+router = Router()

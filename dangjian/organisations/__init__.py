@@ -1,0 +1,1 @@
+"""The organisation tree: kinds, committees and terms, health checks, units for coverage."""

@@ -1,0 +1,114 @@
+"""Reads of the organisation tree, always from a Scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from dangjian.core.scope import Scope, path_range
+
+from .choices import MEMBER_HOLDING_KINDS, CommitteePost
+from .models import CommitteeSeat, Organisation, OrganisationEvent
+
+
+def organisations_visible_to(scope: Scope, *, include_dissolved: bool = True) -> QuerySet[Organisation]:
+    """Every organisation in the caller's subtrees (the one scoping helper for organisations)."""
+    qs = Organisation.objects.filter(scope.orgs_q())
+    if not include_dissolved:
+        qs = qs.filter(dissolved_on__isnull=True)
+    return qs
+
+
+def get_organisation_for(scope: Scope, pk: int) -> Organisation:
+    """One organisation in scope, or 404 (the same answer as for one that does not exist)."""
+    org = organisations_visible_to(scope).filter(pk=pk).first()
+    if org is None:
+        raise Http404("未找到该组织")
+    return org
+
+
+def branches_visible_to(scope: Scope) -> QuerySet[Organisation]:
+    """Member-holding organisations (ORG-017) in scope, live only: choices for member forms."""
+    return organisations_visible_to(scope, include_dissolved=False).filter(kind__in=[k.value for k in MEMBER_HOLDING_KINDS])
+
+
+def subtree(org: Organisation, *, include_self: bool = True) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(path__range=path_range(org.path))
+    return qs if include_self else qs.exclude(pk=org.pk)
+
+
+def children_of(org: Organisation) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(path__range=path_range(org.path), depth=org.depth + 1).order_by("path")
+
+
+def ancestors_of(org: Organisation) -> list[Organisation]:
+    paths = [org.path[:i] for i in range(Organisation.steplen, len(org.path), Organisation.steplen)]
+    return list(Organisation.objects.filter(path__in=paths).order_by("depth"))
+
+
+def parent_of(org: Organisation) -> Organisation | None:
+    if org.depth <= 1:
+        return None
+    return Organisation.objects.filter(path=org.path[: -Organisation.steplen]).first()
+
+
+def tree_rows(
+    scope: Scope, *, root: Organisation | None = None, max_depth: int | None = None, include_dissolved: bool = False
+) -> list[Organisation]:
+    """Organisations of a (sub)tree in path order, with their direct member counts, in two queries."""
+    qs = organisations_visible_to(scope, include_dissolved=include_dissolved)
+    if root is not None:
+        qs = qs.filter(path__range=path_range(root.path))
+    if max_depth is not None:
+        qs = qs.filter(depth__lte=max_depth)
+    rows = list(qs.order_by("path"))
+    counts = direct_member_counts([o.pk for o in rows if o.kind in MEMBER_HOLDING_KINDS])
+    for org in rows:
+        org.member_total, org.member_full = counts.get(org.pk, (0, 0))  # type: ignore[attr-defined]
+    return rows
+
+
+def direct_member_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """org id -> (all members, full members) held directly by that organisation."""
+    from django.apps import apps
+
+    if not org_ids:
+        return {}
+    member_model = apps.get_model("members", "Member")
+    rows = (
+        member_model.objects.filter(organisation_id__in=org_ids)
+        .values("organisation_id")
+        .annotate(total=Count("id"), full=Count("id", filter=Q(status="full")))
+    )
+    return {r["organisation_id"]: (r["total"], r["full"]) for r in rows}
+
+
+def current_seats(org_ids: list[int]) -> dict[int, list[CommitteeSeat]]:
+    seats: dict[int, list[CommitteeSeat]] = {pk: [] for pk in org_ids}
+    for seat in CommitteeSeat.objects.filter(organisation_id__in=org_ids, ended_on__isnull=True).select_related("member"):
+        seats[seat.organisation_id].append(seat)
+    return seats
+
+
+def secretary_of(seats: list[CommitteeSeat]) -> CommitteeSeat | None:
+    return next((s for s in seats if s.post == CommitteePost.SECRETARY), None)
+
+
+def organisation_history(org: Organisation) -> QuerySet[OrganisationEvent]:
+    return org.events.select_related("actor").all()
+
+
+def search_organisations(scope: Scope, text: str, *, limit: int = 30) -> list[Organisation]:
+    text = text.strip()
+    if not text:
+        return []
+    qs = organisations_visible_to(scope).filter(Q(name__icontains=text) | Q(code__iexact=text)).order_by("path")
+    return list(qs[:limit])
+
+
+def organisation_choices(scope: Scope, **filters: Any) -> list[tuple[int, str]]:
+    """(pk, indented name) for select boxes, in tree order, limited to the caller's subtree."""
+    rows = organisations_visible_to(scope, include_dissolved=False).filter(**filters).order_by("path").values_list("pk", "name", "depth")
+    return [(pk, "　" * max(depth - 1, 0) + name) for pk, name, depth in rows]
