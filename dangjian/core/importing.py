@@ -1,0 +1,42 @@
+"""Result types shared by every import (rosters, organisations) and its CLI/JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One rejected cell or row: Excel row number (1-based, as Excel shows it), column name, reason."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did or would do. Nothing is written unless ``errors`` is empty."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ImportProblem] = field(default_factory=list)
+    # preview lines for the confirmation page: (row, action "新增"/"更新"/"无变化", summary)
+    preview: list[tuple[int, str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "errors": [e.as_dict() for e in self.errors]}
