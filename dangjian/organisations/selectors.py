@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from dangjian.core.scope import Scope, path_range
+from dangjian.core.scope import Scope, path_range, subtree_q
 
 from .choices import MEMBER_HOLDING_KINDS, CommitteePost
 from .models import CommitteeSeat, Organisation, OrganisationEvent
@@ -112,3 +112,31 @@ def organisation_choices(scope: Scope, **filters: Any) -> list[tuple[int, str]]:
     """(pk, indented name) for select boxes, in tree order, limited to the caller's subtree."""
     rows = organisations_visible_to(scope, include_dissolved=False).filter(**filters).order_by("path").values_list("pk", "name", "depth")
     return [(pk, "　" * max(depth - 1, 0) + name) for pk, name, depth in rows]
+
+
+def subtree_member_totals(orgs: list[Organisation]) -> dict[int, int]:
+    """org id -> members held anywhere in its subtree, in one GROUP BY (organisation path)."""
+    from django.apps import apps
+
+    if not orgs:
+        return {}
+    member_model = apps.get_model("members", "Member")
+    rows = (
+        member_model.objects.filter(subtree_q([o.path for o in orgs], prefix="organisation__"))
+        .values_list("organisation__path")
+        .annotate(n=Count("id"))
+    )
+    return rollup_by_path(orgs, dict(rows))
+
+
+def rollup_by_path(orgs: list[Organisation], counts_by_path: dict[str, int]) -> dict[int, int]:
+    """Sum counts held at paths up to each of ``orgs`` whose subtree contains them (pure, no query)."""
+    pk_by_path = {o.path: o.pk for o in orgs}
+    totals = dict.fromkeys(pk_by_path.values(), 0)
+    step = Organisation.steplen
+    for path, n in counts_by_path.items():
+        for end in range(step, len(path) + 1, step):
+            pk = pk_by_path.get(path[:end])
+            if pk is not None:
+                totals[pk] += n
+    return totals
