@@ -1,9 +1,10 @@
-"""Site-wide views: home, health probe, Chinese error pages."""
+"""Site-wide views: home, health probe, Chinese error pages, and the list pager every list page uses."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -35,3 +36,68 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> HttpRespon
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "core/500.html", {"request_id": getattr(request, "request_id", "")}, status=500)
+
+
+PAGE_SIZE = 50
+
+
+def paginate(request: HttpRequest, items: Any, *, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of an ordered queryset (50 rows), with an elided page range for the pager.
+
+    Costs one COUNT and one SELECT whatever the table size; a bad or too large ``page`` falls
+    back to the first or last page instead of answering 404.
+    """
+    paginator = Paginator(items, per_page)
+    page = paginator.get_page(request.GET.get("page"))
+    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))  # type: ignore[attr-defined]
+    return page
+
+
+EMPTY = "（空）"
+
+
+def field_changes(
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    model: Any = None,
+    labels: dict[str, str] | None = None,
+    values: dict[str, dict[Any, str]] | None = None,
+) -> list[tuple[str, str, str]]:
+    """(Chinese field label, old, new) for a history or audit row's before/after, readable.
+
+    Labels come from ``labels``, else the model field's verbose name; coded values from
+    ``values[field]``, else the field's choices; booleans read 是/否 and empty values （空）.
+    Personal data in these dicts is already masked by the services that wrote them.
+    """
+    before, after = before or {}, after or {}
+    rows: list[tuple[str, str, str]] = []
+    for key in list(dict.fromkeys([*before, *after])):
+        field = _model_field(model, key)
+        label = (labels or {}).get(key) or (str(field.verbose_name) if field is not None else key)
+        mapping = (values or {}).get(key)
+        if mapping is None and field is not None and getattr(field, "choices", None):
+            mapping = {k: str(v) for k, v in field.flatchoices}
+        rows.append((label, _readable(before.get(key), mapping), _readable(after.get(key), mapping)))
+    return rows
+
+
+def _model_field(model: Any, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a snapshot key that is no field
+        return None
+
+
+def _readable(value: Any, mapping: dict[Any, str] | None) -> str:
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_readable(v, mapping) for v in value)
+    if mapping is not None and value in mapping:
+        return mapping[value]
+    return str(value)
