@@ -171,6 +171,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# the layout CSS lives in dangjian/static (no app owns it), so the finders must be told
+STATICFILES_DIRS = [BASE_DIR / "dangjian" / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 
