@@ -33,6 +33,8 @@ class ImportReport:
     # preview lines for the confirmation page: (row, action "新增"/"更新"/"无变化", summary)
     preview: list[tuple[int, str, str]] = field(default_factory=list)
     dry_run: bool = False
+    # remarks that are not errors: ignored columns, skipped footer/example rows
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -40,3 +42,16 @@ class ImportReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"created": self.created, "updated": self.updated, "errors": [e.as_dict() for e in self.errors]}
+
+    def summary_lines(self) -> list[str]:
+        """A readable Chinese account: the outcome, then one line per problem, then the notes."""
+        counts = f"新增 {self.created} 条，更新 {self.updated} 条，无变化 {self.unchanged} 条"
+        if self.errors:
+            lines = [f"导入未完成：发现 {len(self.errors)} 处问题，未写入任何数据。请修改文件后重新导入："]
+            lines.extend(f"  {problem}" for problem in self.errors)
+        elif self.dry_run:
+            lines = [f"预演通过（未写入任何数据）：将{counts}。"]
+        else:
+            lines = [f"导入完成：{counts}。"]
+        lines.extend(f"说明：{note}" for note in self.notes)
+        return lines
