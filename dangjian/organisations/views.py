@@ -27,7 +27,7 @@ from dangjian.core.staging import stage_upload, take_upload
 from dangjian.core.views import field_changes, paginate
 
 from . import services
-from .choices import ALLOWED_PARENTS, Affinity, OrgKind, Sector
+from .choices import ALLOWED_PARENTS, Affinity, CommitteePost, OrgKind, Sector
 from .forms import DissolveForm, MoveForm, OrganisationEditForm, OrganisationForm, SeatForm
 from .health import health_findings, health_for_many
 from .models import CommitteeSeat, Organisation
@@ -81,6 +81,9 @@ class TreeNode:
     root_depth: int
     open: bool = False
     children: list[TreeNode] = field(default_factory=list)
+    # organisations with findings anywhere below, and the worst level among them (shown when folded)
+    flagged_below: int = 0
+    level_below: str = "green"
 
 
 @require_GET
@@ -106,6 +109,11 @@ def tree(request: HttpRequest) -> HttpResponse:
         node.open = org.depth - node.root_depth < 2
         nodes[org.path] = node
         (parent.children if parent else roots).append(node)
+    for node in reversed(nodes.values()):  # children before parents
+        for child in node.children:
+            node.flagged_below += child.flagged_below + (1 if child.findings else 0)
+            levels = {node.level_below, child.level_below, child.level}
+            node.level_below = "red" if "red" in levels else ("amber" if "amber" in levels else "green")
     return render(
         request,
         "organisations/tree.html",
@@ -132,7 +140,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
     org = get_organisation_for(scope, pk)
     ancestors = ancestors_of(org)
-    seats = current_seats([org.pk])[org.pk]
+    post_order = {value: i for i, value in enumerate(CommitteePost.values)}
+    seats = sorted(current_seats([org.pk])[org.pk], key=lambda seat: (post_order.get(seat.post, 99), seat.started_on or date.min))
     children = list(children_of(org))
     totals = subtree_member_totals([org, *children])
     child_findings = health_for_many(children)
