@@ -25,6 +25,7 @@ from dangjian.accounts.choices import UNMASK_ROLES
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import client_ip
 from dangjian.core.idnumber import normalise_id_number
+from dangjian.core.importing import ImportProblem, ImportReport
 from dangjian.core.masking import mask_id_number, mask_phone
 from dangjian.core.rules import RuleViolation
 from dangjian.core.staging import discard_upload, stage_upload, take_upload
@@ -254,7 +255,9 @@ def create(request: HttpRequest) -> HttpResponse:
     _require(can_view_registry(scope), "只有党组织管理员和党支部书记可以登记党员。")
     organisations = _organisation_choices(scope)
     initial = {}
-    if request.GET.get("org", "").isdigit() and int(request.GET["org"]) in dict(organisations):
+    if len(organisations) == 1:  # a branch secretary's only branch
+        initial["organisation"] = organisations[0][0]
+    elif request.GET.get("org", "").isdigit() and int(request.GET["org"]) in dict(organisations):
         initial["organisation"] = int(request.GET["org"])
     form = MemberForm(request.POST or None, initial=initial, organisations=organisations, groups=_group_choices(scope))
     if request.method == "POST" and form.is_valid():
@@ -358,7 +361,10 @@ def export(request: HttpRequest) -> HttpResponse:
 def _import_roster(**kwargs: Any) -> Any:
     from .importing import import_roster  # written alongside; imported late so the pages load without it
 
-    return import_roster(**kwargs)
+    try:
+        return import_roster(**kwargs)
+    except RuleViolation as exc:  # refused as a whole (rights, dissolved target): shown like a file problem
+        return ImportReport(dry_run=kwargs.get("dry_run", False), errors=[ImportProblem(0, exc.field or "", exc.message)])
 
 
 def _import_choices(scope: Any) -> list[tuple[int, str]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from dangjian.core.forms import AccessibleForm, DateInput
 
@@ -65,7 +65,7 @@ class MoveForm(AccessibleForm):
 
 
 class DissolveForm(AccessibleForm):
-    on = forms.DateField(label="撤销日期", initial=date.today, widget=DateInput())
+    on = forms.DateField(label="撤销日期", initial=timezone.localdate, widget=DateInput())
     comment = forms.CharField(
         label="撤销原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="如上级党组织批复文号；必填"
     )
@@ -76,7 +76,7 @@ class SeatForm(AccessibleForm):
     member = forms.TypedChoiceField(label="党员", coerce=int, required=False, empty_value=None, help_text="本组织及下级组织的党员")
     person_name = forms.CharField(label="或填写姓名", max_length=50, required=False, help_text="组织关系不在本平台的兼职委员（ORG-021）")
     is_part_time = forms.BooleanField(label="兼职委员", required=False)
-    started_on = forms.DateField(label="任职日期", initial=date.today, widget=DateInput())
+    started_on = forms.DateField(label="任职日期", initial=timezone.localdate, widget=DateInput())
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import client_ip
 from dangjian.core.forms import UploadForm
+from dangjian.core.importing import ImportProblem, ImportReport
 from dangjian.core.rules import RuleViolation, Severity
 from dangjian.core.scope import path_range
 from dangjian.core.staging import stage_upload, take_upload
@@ -388,7 +389,10 @@ def seat_end(request: HttpRequest, seat_pk: int) -> HttpResponse:
 def _import_organisations(**kwargs: Any) -> Any:
     from .importing import import_organisations  # written alongside; imported late so the pages load without it
 
-    return import_organisations(**kwargs)
+    try:
+        return import_organisations(**kwargs)
+    except RuleViolation as exc:  # refused as a whole (rights, dissolved target): shown like a file problem
+        return ImportReport(dry_run=kwargs.get("dry_run", False), errors=[ImportProblem(0, exc.field or "", exc.message)])
 
 
 @require_http_methods(["GET", "POST"])

@@ -529,3 +529,8 @@ def test_the_roster_template_downloads(world, login):
     response = login(world.charlie).get(reverse("members:import_template"))
     assert response.status_code == 200
     assert "公民身份号码" in str(_rows(response.content)[0])
+
+
+def test_a_branch_secretarys_only_branch_is_preselected_on_create(world, login):
+    form = login(world.charlie).get(reverse("members:create")).context["form"]
+    assert form["organisation"].value() == world.branch_a1_1.pk
