@@ -235,11 +235,13 @@ def import_roster(
         return report
 
     rows = [_read_row(table, number, values) for number, values in table.rows]
-    rows = [r for r in rows if r is not None]
     skipped_examples = [r.number for r in rows if r.values.get("_example")]
     if skipped_examples:
         report.notes.append(f"第 {'、'.join(map(str, skipped_examples))} 行为模板示例行，已跳过")
     rows = [r for r in rows if not r.values.get("_example")]
+    if not rows:
+        report.errors.append(ImportProblem(table.header_row, "", "表头下面没有党员数据行，请在表头行下逐行填写党员信息后再导入"))
+        return report
     for row in rows:
         _resolve_branch(row, branches)
     _match_members(rows, scope=scope, org=org)
@@ -309,7 +311,7 @@ def _file_problems(table: Table, org: Organisation) -> list[ImportProblem]:
 # ------------------------------------------------------------------------------------- reading a row
 
 
-def _read_row(table: Table, number: int, raw: tuple[Any, ...]) -> _Row | None:
+def _read_row(table: Table, number: int, raw: tuple[Any, ...]) -> _Row:
     row = _Row(number)
     _seq_col, seq = table.cell(raw, "seq")
     if compact(seq).startswith(EXAMPLE_MARK):

@@ -173,6 +173,9 @@ def import_organisations(
     if examples:
         report.notes.append(f"第 {'、'.join(map(str, examples))} 行为模板示例行，已跳过")
     rows = [_read_row(table, number, values, today=today) for number, values in table.rows if number not in examples]
+    if not rows:
+        report.errors.append(ImportProblem(table.header_row, "", "表头下面没有组织数据行，请在表头行下逐行填写组织后再导入"))
+        return report
     _link(rows, scope=scope)
     _find_cycles(rows)
     for row in rows:

@@ -227,3 +227,9 @@ def test_a_filled_in_template_imports(world):
     assert any("示例" in note for note in report.notes)
     assert member_by_id_number(first).organisation == world.branch_a1_1
     assert member_by_id_number(second).ethnicity == "满族"
+
+
+def test_the_template_uploaded_unfilled_is_refused_with_a_reason(world):
+    report = reimport(world, roster_template_xlsx(), org=world.branch_a1_1)
+    assert [(p.row, p.column) for p in report.errors] == [(1, "")]
+    assert "没有党员数据行" in report.errors[0].message
