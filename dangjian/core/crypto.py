@@ -25,6 +25,10 @@ class DecryptionError(Exception):
     """A stored value could not be decrypted (wrong key, wrong column, tampered)."""
 
 
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
 @lru_cache(maxsize=4)
 def _parse_keys(spec: str) -> dict[int, bytes]:
     keys: dict[int, bytes] = {}
@@ -59,7 +63,7 @@ def _blind_key(spec: str) -> bytes:
 def encrypt(plaintext: str, *, context: str) -> str:
     keys = _parse_keys(settings.FIELD_KEYS)
     key_id = max(keys)
-    nonce = os.urandom(12)
+    nonce = os.urandom(NONCE_BYTES)
     encryptor = Cipher(algorithms.SM4(keys[key_id]), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(context.encode())
     body = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize()
@@ -68,13 +72,16 @@ def encrypt(plaintext: str, *, context: str) -> str:
 
 
 def decrypt(stored: str, *, context: str) -> str:
+    """Plaintext of ``stored``; DecryptionError when it is malformed, truncated, tampered or from another context."""
     try:
         key_id_text, b64 = stored.split("$", 1)
         blob = base64.b64decode(b64, validate=True)
         key = _parse_keys(settings.FIELD_KEYS)[int(key_id_text)]
-    except (ValueError, KeyError, binascii.Error) as exc:
+    except (ValueError, KeyError, binascii.Error, AttributeError) as exc:
         raise DecryptionError("malformed ciphertext or unknown key id") from exc
-    nonce, body, tag = blob[:12], blob[12:-16], blob[-16:]
+    if len(blob) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("ciphertext too short")
+    nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
     decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(context.encode())
     try:
@@ -84,7 +91,17 @@ def decrypt(stored: str, *, context: str) -> str:
 
 
 def key_id_of(stored: str) -> int:
-    return int(stored.split("$", 1)[0])
+    """The id of the key that encrypted ``stored`` (re-encrypt rows whose id is below the newest)."""
+    try:
+        return int(stored.split("$", 1)[0])
+    except ValueError as exc:
+        raise DecryptionError("malformed ciphertext") from exc
+
+
+def clear_key_cache() -> None:
+    """Forget parsed keys (after FIELD_KEYS/BLIND_INDEX_KEY change, e.g. in tests with override_settings)."""
+    _parse_keys.cache_clear()
+    _blind_key.cache_clear()
 
 
 def blind_index(normalised: str, *, context: str) -> str:

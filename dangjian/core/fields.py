@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models.lookups import Exact
 
 from . import crypto
+
+
+class EncryptedExact(Exact):
+    """``field=""`` finds blank values; any other value cannot match ciphertext, so it is refused loudly."""
+
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        if rhs not in ("", None):
+            raise FieldError(f"{getattr(lhs, 'target', lhs)} is encrypted: search it through its BlindIndexField, not by value")
+        super().__init__(lhs, rhs)
 
 
 class EncryptedTextField(models.TextField):
@@ -33,7 +44,9 @@ class EncryptedTextField(models.TextField):
         return crypto.encrypt(str(value), context=self.crypto_context)
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in {"isnull", "exact"}:
+        if lookup_name == "exact":
+            return EncryptedExact
+        if lookup_name != "isnull":
             return None  # ciphertext cannot be compared; search the blind index instead
         return super().get_lookup(lookup_name)
 
@@ -86,7 +99,8 @@ class MonthDayField(models.CharField):
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        day = getattr(model_instance, self.source)
+        # the source field's own parsing, so "2001-07-01" given as text works as it does for the date itself
+        day = model_instance._meta.get_field(self.source).to_python(getattr(model_instance, self.source))
         value = f"{day:%m-%d}" if day else ""
         setattr(model_instance, self.attname, value)
         return value

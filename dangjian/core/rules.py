@@ -6,6 +6,7 @@ Apps declare their rules in their own ``rules.py`` with ``Rule(...)``; each rule
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,9 +23,15 @@ class Severity(StrEnum):
 REGISTRY: dict[str, Rule] = {}
 
 
-@dataclass(frozen=True)
+RULE_ID_PATTERN = re.compile(r"^[A-Z]{2,5}-\d{3}$")
+
+
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """A DOMAIN.md rule: ``id`` exactly as DOMAIN.md spells it, never invented here."""
+    """A DOMAIN.md rule: ``id`` exactly as DOMAIN.md spells it, never invented here.
+
+    Compared and hashed by identity (each rule object is declared once, in its app's rules.py).
+    """
 
     id: str
     source: str
@@ -35,7 +42,21 @@ class Rule:
     variant: str = ""
 
     def __post_init__(self) -> None:
-        REGISTRY[f"{self.id}:{self.variant}" if self.variant else self.id] = self
+        if not RULE_ID_PATTERN.match(self.id):
+            raise ValueError(f"rule id {self.id!r} is not a DOMAIN.md id like ORG-001")
+        key = self.key
+        existing = REGISTRY.get(key)
+        if existing is not None and existing._content() != self._content():
+            raise ValueError(f"rule {key} is declared twice with different content; give one a variant")
+        REGISTRY[key] = self
+
+    @property
+    def key(self) -> str:
+        """Registry key: the id, or ``id:variant`` for a second check of the same DOMAIN.md rule."""
+        return f"{self.id}:{self.variant}" if self.variant else self.id
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self.id, self.variant, self.source, self.message, self.severity, tuple(sorted(self.params.items())))
 
     def format(self, **context: Any) -> str:
         """The Chinese message with its context filled in, naming the rule and its basis."""
