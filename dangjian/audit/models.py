@@ -25,6 +25,26 @@ class AuditAction(models.TextChoices):
     SUPERIOR_READ = "superior_read", "调阅"
 
 
+class AppendOnlyError(PermissionError):
+    """An attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes that would rewrite history are refused like the per-row ones (PII-007)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events are append-only")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise AppendOnlyError("audit events are append-only")
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """One audited act: who, when, what, on which object, before/after (masked), from which IP."""
 
@@ -43,6 +63,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", null=True, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = verbose_name_plural = "审计日志"
@@ -51,9 +73,9 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("audit events are append-only")
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("audit events are append-only")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("audit events are append-only")
+        raise AppendOnlyError("audit events are append-only")

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import AuditEvent
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The caller's address for the audit log.
+
+    X-Forwarded-For is written by the client as much as by proxies, so it is believed only for the
+    hops our own proxies added: with ``TRUSTED_PROXY_COUNT = n`` (nginx in front: 1) the n-th entry
+    from the right. Anything that is not an IP address is ignored (it would break the audit insert).
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    remote = request.META.get("REMOTE_ADDR")
+    candidate = remote
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+    return _ip_or_none(candidate) or _ip_or_none(remote)
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
 
 
 def record_event(
