@@ -76,11 +76,11 @@ def _unit_counts(org_ids: list[int]) -> dict[int, int]:
 
 
 def must_establish_findings(org: Organisation) -> list[Finding]:
-    """ORG-002: 两新 units in this organisation's area with ≥3 full members and no party organisation."""
+    """ORG-002: 两新 units in this organisation's area with ≥3 full members and no (live) party organisation."""
     units = (
         Unit.objects.filter(
+            Q(party_organisation__isnull=True) | Q(party_organisation__dissolved_on__isnull=False),
             area_organisation__path__range=path_range(org.path),
-            party_organisation__isnull=True,
             sector__in=[s.value for s in TWO_NEW_SECTORS],
         )
         .annotate(total=Count("members"), full=Count("members", filter=Q(members__status="full")))

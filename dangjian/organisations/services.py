@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 
@@ -13,7 +13,7 @@ from dangjian.core.scope import path_range
 
 from . import events, rules
 from .choices import CommitteePost, OrgKind, Sector
-from .locks import lock_organisation, lock_tree
+from .locks import lock_organisation, lock_subtree, lock_tree
 from .models import CommitteeSeat, Organisation
 
 EDITABLE_FIELDS = (
@@ -30,6 +30,9 @@ EDITABLE_FIELDS = (
     "has_approval_authority",
 )
 
+# fields ORG-011/ORG-013 judge a term by
+TERM_FIELDS = ("kind", "sector", "term_started_on", "term_ends_on")
+
 
 def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
@@ -40,10 +43,14 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
         raise RuleViolation(None, "组织名称不能为空。", field="name")
     if not cleaned.get("code", "x"):
         raise RuleViolation(None, "组织代码不能为空。", field="code")
-    if "kind" in cleaned and cleaned["kind"] not in OrgKind.values:
-        raise RuleViolation(None, f"组织类别“{cleaned['kind']}”无效。", field="kind")
-    if "sector" in cleaned and cleaned["sector"] not in Sector.values:
-        raise RuleViolation(None, f"领域“{cleaned['sector']}”无效。", field="sector")
+    for key, label, choices in (("kind", "组织类别", OrgKind), ("sector", "领域", Sector)):
+        if key not in cleaned:
+            continue
+        if not cleaned[key]:
+            raise RuleViolation(None, f"请选择{label}。", field=key)
+        if cleaned[key] not in choices.values:
+            allowed = "、".join(str(c.label) for c in choices)
+            raise RuleViolation(None, f"{label}“{cleaned[key]}”无效，应为：{allowed}。", field=key)
     return cleaned
 
 
@@ -89,25 +96,36 @@ def create_organisation(
     rules.check_term_end(
         kind=values["kind"], sector=values["sector"], started_on=values.get("term_started_on"), ends_on=values.get("term_ends_on")
     )
-    with transaction.atomic():
-        if parent_id is None:
-            rules.check_parent_kind(kind=values["kind"], parent_kind=None)
-            if Organisation.objects.filter(depth=1).exists():
-                raise RuleViolation(None, "平台只能有一个顶层组织（区委）。", field="parent")
-            _check_code_free(values["code"])
-            org = Organisation.objects.add_root(create_kwargs=values)
-        else:
-            parent = lock_organisation(parent_id)
-            if parent.is_dissolved:
-                raise RuleViolation(None, f"上级组织“{parent.name}”已撤销，不能在其下新建组织。", field="parent")
-            rules.check_parent_kind(kind=values["kind"], parent_kind=parent.kind)
-            _check_code_free(values["code"])
-            try:
+    try:
+        with transaction.atomic():
+            if parent_id is None:
+                rules.check_parent_kind(kind=values["kind"], parent_kind=None)
+                if Organisation.objects.filter(depth=1).exists():
+                    raise RuleViolation(None, "平台只能有一个顶层组织（区委）。", field="parent")
+                _check_code_free(values["code"])
+                org = Organisation.objects.add_root(create_kwargs=values)
+            else:
+                # the parent lock serialises siblings: the new path comes from the last child's
+                parent = lock_organisation(parent_id)
+                if parent.is_dissolved:
+                    raise RuleViolation(None, f"上级组织“{parent.name}”已撤销，不能在其下新建组织。", field="parent")
+                rules.check_parent_kind(kind=values["kind"], parent_kind=parent.kind)
+                _check_code_free(values["code"])
                 org = Organisation.objects.add_child(parent, create_kwargs=values)
-            except IntegrityError as exc:  # a concurrent insert of the same code
-                raise RuleViolation(None, f"组织代码“{values['code']}”已被其他组织使用。", field="code") from exc
-        events.organisation_event(org, actor=actor, action=AuditAction.CREATE, before=None, after=events.snapshot(org), ip=ip)
+            events.organisation_event(org, actor=actor, action=AuditAction.CREATE, before=None, after=events.snapshot(org), ip=ip)
+    except IntegrityError as exc:
+        _raise_code_clash_or(exc, values["code"])
     return org
+
+
+def _raise_code_clash_or(exc: IntegrityError, code: str, *, exclude_pk: int | None = None) -> NoReturn:
+    """A concurrent write took the code between our check and our insert: say so; anything else is a bug."""
+    clash = Organisation.objects.filter(code=code)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise RuleViolation(None, f"组织代码“{code}”已被其他组织使用，组织代码必须唯一。", field="code") from exc
+    raise exc
 
 
 def update_organisation(
@@ -116,6 +134,14 @@ def update_organisation(
     """Edit an organisation's own fields; the history keeps before/after of what changed."""
     today = today or date.today()
     values = _clean_values(values)
+    try:
+        org = _update(actor=actor, organisation_id=organisation_id, values=values, comment=comment, today=today, ip=ip)
+    except IntegrityError as exc:
+        _raise_code_clash_or(exc, values.get("code", ""), exclude_pk=organisation_id)
+    return org
+
+
+def _update(*, actor: Any, organisation_id: int, values: dict[str, Any], comment: str, today: date, ip: str | None) -> Organisation:
     with transaction.atomic():
         org = lock_organisation(organisation_id)
         if org.is_dissolved:
@@ -132,12 +158,15 @@ def update_organisation(
         if "term_started_on" in values and "term_ends_on" not in values:
             merged["term_ends_on"] = None
             _default_term_end(merged)
-        rules.check_term_end(
-            kind=merged["kind"], sector=merged["sector"], started_on=merged.get("term_started_on"), ends_on=merged.get("term_ends_on")
-        )
+        # ORG-013 judges a term when it is set or its basis changes, not every edit of the name
+        if any(merged[f] != getattr(org, f) for f in TERM_FIELDS):
+            rules.check_term_end(
+                kind=merged["kind"], sector=merged["sector"], started_on=merged.get("term_started_on"), ends_on=merged.get("term_ends_on")
+            )
         for field in EDITABLE_FIELDS:
             setattr(org, field, merged[field])
-        org.save()
+        # only our own fields: path, depth and numchild belong to treebeard (a concurrent move or add)
+        org.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
         after = events.snapshot(org)
         old, new = events.changed(before, after)
         if old or new:
@@ -160,7 +189,7 @@ def move_organisation(*, actor: Any, organisation_id: int, new_parent_id: int, c
     """Move an organisation with its whole subtree under another parent (tree-wide lock)."""
     with transaction.atomic():
         lock_tree()
-        org = lock_organisation(organisation_id)
+        org = lock_subtree(organisation_id)
         target = lock_organisation(new_parent_id)
         if org.depth == 1:
             raise RuleViolation(None, "顶层组织（区委）不能移动。", field="parent")
@@ -238,7 +267,7 @@ def appoint_seat(
     """Put a member (or a named person from outside, ORG-021) on the committee; a new secretary replaces the old."""
     if post not in CommitteePost.values:
         raise RuleViolation(None, f"职务“{post}”无效。", field="post")
-    person_name = person_name.strip()
+    person_name = " ".join(person_name.split())
     if not member_id and not person_name:
         raise RuleViolation(None, "请选择党员或填写姓名。", field="member")
     started_on = started_on or date.today()
@@ -248,9 +277,18 @@ def appoint_seat(
             raise RuleViolation(None, f"“{org.name}”已撤销。")
         if member_id:
             _check_seat_member(org, member_id, is_part_time=is_part_time)
+        elif not is_part_time:
+            # a person without a member record here keeps their 组织关系 elsewhere
+            raise rules.ORG_021.violation(field="is_part_time", person=person_name, org=org.name)
         ended: list[str] = []
         if post == CommitteePost.SECRETARY:
-            for seat in CommitteeSeat.objects.filter(organisation=org, post=post, ended_on__isnull=True):
+            for seat in CommitteeSeat.objects.select_for_update().filter(organisation=org, post=post, ended_on__isnull=True):
+                if seat.started_on and started_on < seat.started_on:
+                    raise RuleViolation(
+                        None,
+                        f"新任书记任职日期{started_on}早于现任书记{seat.holder_name}的任职日期{seat.started_on}，请核对任职日期。",
+                        field="started_on",
+                    )
                 seat.ended_on = started_on
                 seat.save(update_fields=["ended_on"])
                 ended.append(seat.holder_name)
@@ -282,14 +320,14 @@ def _check_seat_member(org: Organisation, member_id: int, *, is_part_time: bool)
         raise RuleViolation(None, "所选党员不存在。", field="member")
     inside = member.organisation.path.startswith(org.path)
     if not inside and not is_part_time:
-        raise RuleViolation(None, f"{member.name}的组织关系不在“{org.name}”，只能作为兼职委员任职（ORG-021）。", field="member")
+        raise rules.ORG_021.violation(field="member", person=member.name, org=org.name)
 
 
 def end_seat(*, actor: Any, seat_id: int, on: date | None = None, ip: str | None = None) -> CommitteeSeat:
     """End a committee seat (离任)."""
     on = on or date.today()
     with transaction.atomic():
-        seat = CommitteeSeat.objects.select_for_update().select_related("organisation", "member").get(pk=seat_id)
+        seat = CommitteeSeat.objects.select_for_update(of=("self",)).select_related("organisation", "member").get(pk=seat_id)
         if seat.ended_on:
             raise RuleViolation(None, f"{seat.holder_name}已于{seat.ended_on}离任。")
         if seat.started_on and on < seat.started_on:
