@@ -11,7 +11,7 @@ from dangjian.core.idnumber import IdNumberError, parse_id_number
 from dangjian.core.masking import mask_id_number
 from dangjian.core.rules import Rule, RuleViolation
 
-from .choices import Gender, MemberStatus
+from .choices import ETHNICITIES, Category, Education, ExemptionReason, Gender, MemberStatus, PartyRepLevel
 
 MIN_JOIN_AGE = 18
 PROBATION_MONTHS = 12
@@ -69,6 +69,31 @@ def check_phone(digits: str) -> str | None:
     return f"联系电话“{digits}”不是有效的手机号（11位，1开头）或带区号的固定电话"
 
 
+# coded fields -> (label, choices); a value outside the code list is refused, never stored
+_CODED_FIELDS: dict[str, tuple[str, type[Any]]] = {
+    "education": ("学历", Education),
+    "category": ("人员类别", Category),
+    "exemption_reason": ("不作硬性要求原因", ExemptionReason),
+    "party_rep_level": ("党代表级别", PartyRepLevel),
+}
+
+
+def _coded_violations(values: dict[str, Any]) -> list[RuleViolation]:
+    problems: list[RuleViolation] = []
+    gender = values.get("gender")
+    if gender and gender not in Gender.values:
+        problems.append(RuleViolation(None, f"性别“{gender}”无效，应为“男”或“女”", field="gender"))
+    ethnicity = values.get("ethnicity")
+    if ethnicity and ethnicity not in ETHNICITIES:
+        problems.append(RuleViolation(None, f"民族“{ethnicity}”不在56个民族名称中，请按身份证填写（如“汉族”）", field="ethnicity"))
+    for field, (label, choices) in _CODED_FIELDS.items():
+        value = values.get(field)
+        if value and value not in choices.values:
+            allowed = "、".join(str(c.label) for c in choices)
+            problems.append(RuleViolation(None, f"{label}“{value}”无效，应为：{allowed}", field=field))
+    return problems
+
+
 def member_violations(values: dict[str, Any], *, today: date) -> list[RuleViolation]:
     """Every rule the values break, each with its field; empty when the record may be saved.
 
@@ -85,8 +110,9 @@ def member_violations(values: dict[str, Any], *, today: date) -> list[RuleViolat
             parsed = parse_id_number(raw_id, today=today)
         except IdNumberError as exc:
             problems.append(PII_005.violation(field="id_number", reason=exc.reason))
+    problems.extend(_coded_violations(values))
     birth = values.get("birth_date")
-    gender = values.get("gender")
+    gender = values.get("gender") if values.get("gender") in Gender.values else None
     if parsed is not None:
         if birth and birth != parsed.birth_date:
             problems.append(PII_006_BIRTH.violation(field="birth_date", birth=birth, id_birth=parsed.birth_date))
@@ -124,7 +150,7 @@ def member_violations(values: dict[str, Any], *, today: date) -> list[RuleViolat
     if values.get("is_flowing") and not (values.get("whereabouts") or "").strip():
         problems.append(RuleViolation(None, "流动党员须填写流动去向", field="whereabouts"))
     if values.get("is_exempt") and not values.get("exemption_reason"):
-        problems.append(RuleViolation(None, "不作硬性要求的党员须选择原因（年老、体弱或患病）", field="exemption_reason"))
+        problems.append(RuleViolation(None, "不作硬性要求的党员须选择原因（年老、体弱或患病，LIFE-010）", field="exemption_reason"))
     return problems
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 
@@ -122,20 +122,33 @@ def _validate(values: dict[str, Any], *, today: date, exclude_pk: int | None = N
 
 
 def create_member(*, actor: Any, values: dict[str, Any], today: date | None = None, ip: str | None = None) -> Member:
-    """Register a member. One person = one record, enforced by the blind-index unique constraint."""
+    """Register a member. One person = one record (PII-006), enforced by the blind-index unique constraint.
+
+    The check runs inside the write transaction (on SQLite, IMMEDIATE makes check and insert one
+    step); on PostgreSQL two concurrent inserts can both pass it, and the unique index refuses the
+    second, which is reported exactly like the checked case.
+    """
     today = today or date.today()
     values = normalise_values({k: v for k, v in values.items() if k in MEMBER_FIELDS})
-    _validate(values, today=today)
     try:
         with transaction.atomic():
+            _validate(values, today=today)
             member = Member(**values)
             member.save()
             after = snapshot(member)
             MemberEvent.objects.create(member=member, actor=_user(actor), action=AuditAction.CREATE, before=None, after=after)
             record_event(actor=actor, action=AuditAction.CREATE, obj=member, org_path=member.organisation.path, after=after, ip=ip)
     except IntegrityError as exc:  # the same ID number inserted concurrently
-        raise rules.unique_violation(id_number=values["id_number"], holder_name="（另一操作刚刚登记）", holder_org="其他组织") from exc
+        _raise_duplicate_or(exc, values.get("id_number") or "")
     return member
+
+
+def _raise_duplicate_or(exc: IntegrityError, id_number: str, *, exclude_pk: int | None = None) -> NoReturn:
+    """Name the record that holds the ID number (it committed first); re-raise any other integrity error."""
+    holder = member_by_id_number(id_number) if id_number else None
+    if holder is not None and holder.pk != exclude_pk:
+        raise rules.unique_violation(id_number=id_number, holder_name=holder.name, holder_org=holder.organisation.name) from exc
+    raise exc
 
 
 def update_member(
@@ -144,9 +157,10 @@ def update_member(
     """Change a member record; the history keeps what changed (masked)."""
     today = today or date.today()
     values = {k: v for k, v in values.items() if k in MEMBER_FIELDS}
+    merged: dict[str, Any] = {}
     try:
         with transaction.atomic():
-            member = Member.objects.select_for_update().select_related("organisation").get(pk=member_id)
+            member = Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member_id)
             before = snapshot(member)
             current = {f: getattr(member, f) for f in MEMBER_FIELDS}
             merged = normalise_values({**current, **values})
@@ -172,9 +186,7 @@ def update_member(
                     ip=ip,
                 )
     except IntegrityError as exc:
-        raise rules.unique_violation(
-            id_number=values.get("id_number", ""), holder_name="（另一操作刚刚登记）", holder_org="其他组织"
-        ) from exc
+        _raise_duplicate_or(exc, merged.get("id_number") or "", exclude_pk=member_id)
     return member
 
 
