@@ -57,6 +57,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "API 令牌"
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
