@@ -104,6 +104,18 @@ def test_the_seeded_members_are_exactly_the_planned_ones():
 
 
 @pytest.mark.django_db
+def test_a_run_on_another_day_adds_no_second_set_of_members():
+    # given a district seeded a year ago (its dates, and so its ID numbers, differ from today's plan)
+    out = io.StringIO()
+    call_command("seed_demo", members=SMALL, today=date(2025, 11, 28), force=True, stdout=out)
+    before = database_state()
+    # when seeding today
+    seed()
+    # then the populated branches got no new members and nothing else was added
+    assert database_state() == before
+
+
+@pytest.mark.django_db
 def test_a_second_run_keeps_what_users_added_or_changed():
     # given a seeded district where a user added a member and renamed another
     seed()
