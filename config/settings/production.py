@@ -15,3 +15,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# One proxy (nginx, STACK.md §11) in front: the audit log takes the client address from the last
+# X-Forwarded-For hop it added (audit.services.client_ip). Raise it if a load balancer sits before nginx.
+TRUSTED_PROXY_COUNT = 1
