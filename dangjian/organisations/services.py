@@ -12,7 +12,7 @@ from dangjian.core.rules import RuleViolation
 from dangjian.core.scope import path_range
 
 from . import events, rules
-from .choices import CommitteePost, OrgKind, Sector
+from .choices import GROUP_KINDS, CommitteePost, OrgKind, Sector
 from .locks import lock_organisation, lock_subtree, lock_tree
 from .models import CommitteeSeat, Organisation
 
@@ -318,7 +318,9 @@ def _check_seat_member(org: Organisation, member_id: int, *, is_part_time: bool)
     member = apps.get_model("members", "Member").objects.select_related("organisation").filter(pk=member_id).first()
     if member is None:
         raise RuleViolation(None, "所选党员不存在。", field="member")
-    inside = member.organisation.path.startswith(org.path)
+    # a 党小组 holds no 组织关系 (ORG-012): its members belong to the branch above it
+    home = org.path[: -Organisation.steplen] if org.kind in GROUP_KINDS else org.path
+    inside = member.organisation.path.startswith(home)
     if not inside and not is_part_time:
         raise rules.ORG_021.violation(field="member", person=member.name, org=org.name)
 

@@ -432,6 +432,21 @@ def test_a_member_of_a_branch_below_sits_on_the_community_committee_in_full(worl
     assert seat.member == member and not seat.is_part_time
 
 
+def test_ORG_012_a_member_of_the_branch_leads_its_party_group(world):
+    # given a 党小组 under branch A1-1, whose members belong to the branch, not the group
+    group = make_org(world.branch_a1_1, "第一党小组", OrgKind.PARTY_GROUP)
+    member = world.a1_1_members[0]
+    # when a member of A1-1 is appointed group leader
+    seat = services.appoint_seat(actor=world.alice, organisation_id=group.pk, post=CommitteePost.GROUP_LEADER, member_id=member.pk)
+    # then it is a full (not part-time) seat; a member of the neighbouring branch is only part-time
+    assert seat.member == member and not seat.is_part_time
+    with pytest.raises(RuleViolation) as exc:
+        services.appoint_seat(
+            actor=world.alice, organisation_id=group.pk, post=CommitteePost.GROUP_LEADER, member_id=world.a1_2_members[0].pk
+        )
+    assert exc.value.rule_id == "ORG-021"
+
+
 def test_appoint_needs_a_holder_and_a_known_post(world):
     with pytest.raises(RuleViolation, match="请选择党员或填写姓名"):
         services.appoint_seat(actor=world.alice, organisation_id=world.branch_a1_1.pk, post=CommitteePost.SECRETARY)
