@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ninja",
     "dangjian.core",
     "dangjian.audit",
+    "dangjian.notifications",
     "dangjian.organisations",
     "dangjian.accounts",
     "dangjian.members",

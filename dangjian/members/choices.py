@@ -46,6 +46,18 @@ class ExemptionReason(models.TextChoices):
     ILLNESS = "illness", "患病"
 
 
+class ExitReason(models.TextChoices):
+    """Why a record left the registry's current members; records are never deleted."""
+
+    TRANSFERRED_OUT = "transferred_out", "转出本区"
+    DECEASED = "deceased", "去世"
+    SUSPENDED = "suspended", "停止党籍"
+    LAPSED = "lapsed", "自行脱党"
+    REMOVED = "removed", "除名"
+    EXPELLED = "expelled", "开除党籍"
+    WITHDRAWN = "withdrawn", "退党"
+
+
 class PartyRepLevel(models.TextChoices):
     DISTRICT = "district", "区党代表"
     CITY = "city", "市党代表"

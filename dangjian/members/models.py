@@ -7,7 +7,7 @@ from django.db import models
 
 from dangjian.core.fields import BlindIndexField, EncryptedTextField, MonthDayField
 
-from .choices import ETHNICITY_CHOICES, Category, Education, ExemptionReason, Gender, MemberStatus, PartyRepLevel
+from .choices import ETHNICITY_CHOICES, Category, Education, ExemptionReason, ExitReason, Gender, MemberStatus, PartyRepLevel
 
 
 class Member(models.Model):
@@ -57,6 +57,10 @@ class Member(models.Model):
     exemption_approved_by = models.CharField("批准人", max_length=50, blank=True)
     exemption_since = models.DateField("批准日期", null=True, blank=True)
     note = models.CharField("备注", max_length=500, blank=True)
+    # set when the person stops being a current member here (transfer out, death, 停止党籍…);
+    # the record stays and is excluded from current lists and notices
+    left_on = models.DateField("减少日期", null=True, blank=True, db_index=True)
+    exit_reason = models.CharField("减少原因", max_length=20, choices=ExitReason.choices, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member", verbose_name="登录账号"
     )
