@@ -515,3 +515,12 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def choice_lookup(choices: Any, extra: dict[str, str], *, accept_values: bool = False) -> dict[str, str]:
+    """Map what rosters write (the Chinese label, common variants, optionally the code) to a choice value."""
+    mapping = {compact(c.label): c.value for c in choices}
+    if accept_values:
+        mapping.update({c.value: c.value for c in choices})
+    mapping.update({compact(k): v for k, v in extra.items()})
+    return mapping

@@ -102,3 +102,14 @@ class Scope:
             return True
         paths = self.paths_for(*roles) if roles else self.subtree_paths
         return any(path.startswith(root) for root in paths)
+
+
+def common_ancestor_path(paths: list[str], *, steplen: int = 4) -> str:
+    """The deepest tree path above every path given ("" when none), e.g. for filing an audit event."""
+    if not paths:
+        return ""
+    low, high = min(paths), max(paths)
+    size = 0
+    while size < min(len(low), len(high)) and low[size] == high[size]:
+        size += 1
+    return low[: size - size % steplen]

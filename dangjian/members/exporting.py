@@ -22,7 +22,7 @@ from dangjian.core.excel import HEADER_FONT, ColumnSpec, style_header, text_cell
 from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.rules import RuleViolation
-from dangjian.core.scope import Scope
+from dangjian.core.scope import Scope, common_ancestor_path
 from dangjian.organisations.models import Organisation
 
 from .choices import ETHNICITIES, Category, Education, ExemptionReason, Gender, MemberStatus, PartyRepLevel
@@ -141,7 +141,7 @@ def export_members_xlsx(
         action=AuditAction.EXPORT,
         object_type="members.Member",
         object_repr=f"党员名册{len(rows)}人（{'未脱敏' if unmasked else '脱敏'}）",
-        org_path=_common_path([m.organisation.path for m in rows]),
+        org_path=common_ancestor_path([m.organisation.path for m in rows], steplen=Organisation.steplen),
         reason=reason,
         detail={"count": len(rows), "unmasked": unmasked, "format": "xlsx", "member_ids": [m.pk for m in rows][:5000]},
         ip=ip,
@@ -152,17 +152,6 @@ def export_members_xlsx(
 def _rows(members: list[Member], *, unmasked: bool) -> Iterator[list[Any]]:
     for seq, member in enumerate(members, start=1):
         yield member_row(member, seq, unmasked=unmasked)
-
-
-def _common_path(paths: list[str]) -> str:
-    """The deepest organisation path above every exported member (audit filter by subtree)."""
-    if not paths:
-        return ""
-    low, high = min(paths), max(paths)
-    size = 0
-    while size < min(len(low), len(high)) and low[size] == high[size]:
-        size += 1
-    return low[: size - size % Organisation.steplen]
 
 
 # ------------------------------------------------------------------------------------- template

@@ -35,7 +35,18 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import record_event
-from dangjian.core.excel import CellError, Table, TableError, YearMonth, clean_text, compact, parse_date, parse_yes_no, read_table
+from dangjian.core.excel import (
+    CellError,
+    Table,
+    TableError,
+    YearMonth,
+    choice_lookup,
+    clean_text,
+    compact,
+    parse_date,
+    parse_yes_no,
+    read_table,
+)
 from dangjian.core.idnumber import normalise_id_number, parse_id_number
 from dangjian.core.importing import ImportProblem, ImportReport
 from dangjian.core.masking import MASK_CHAR, mask_id_number
@@ -100,15 +111,9 @@ MAX_LENGTHS = {"name": 50, "employer": 120, "post": 60, "whereabouts": 200, "not
 EXAMPLE_MARK = "示例"
 
 
-def _labels(choices: Any, extra: dict[str, str]) -> dict[str, str]:
-    mapping = {compact(c.label): c.value for c in choices}
-    mapping.update({compact(k): v for k, v in extra.items()})
-    return mapping
-
-
-GENDERS = _labels(Gender, {"男性": Gender.MALE, "女性": Gender.FEMALE})
-STATUSES = _labels(MemberStatus, {"正式": MemberStatus.FULL, "预备": MemberStatus.PROBATIONARY})
-EDUCATIONS = _labels(
+GENDERS = choice_lookup(Gender, {"男性": Gender.MALE, "女性": Gender.FEMALE})
+STATUSES = choice_lookup(MemberStatus, {"正式": MemberStatus.FULL, "预备": MemberStatus.PROBATIONARY})
+EDUCATIONS = choice_lookup(
     Education,
     {
         **dict.fromkeys(("研究生", "硕士", "博士", "硕士研究生", "博士研究生", "研究生及以上", "硕士及以上"), Education.POSTGRADUATE),
@@ -120,7 +125,7 @@ EDUCATIONS = _labels(
         **dict.fromkeys(("小学", "小学及以下", "文盲", "半文盲"), Education.PRIMARY),
     },
 )
-CATEGORIES = _labels(
+CATEGORIES = choice_lookup(
     Category,
     {
         "职工": Category.EMPLOYEE,
@@ -147,7 +152,7 @@ CATEGORIES = _labels(
     },
 )
 ETHNICITY_NAMES = {**{e.removesuffix("族"): e for e in ETHNICITIES}, **{e: e for e in ETHNICITIES}}
-REP_LEVELS = _labels(
+REP_LEVELS = choice_lookup(
     PartyRepLevel,
     {
         **{k: PartyRepLevel.DISTRICT for k in ("区", "区级", "区党代会代表")},
@@ -156,7 +161,7 @@ REP_LEVELS = _labels(
         **{k: PartyRepLevel.NATIONAL for k in ("全国", "全国级", "党的全国代表大会代表")},
     },
 )
-EXEMPTIONS = _labels(
+EXEMPTIONS = choice_lookup(
     ExemptionReason,
     {"高龄": ExemptionReason.AGE, "年龄大": ExemptionReason.AGE, "生病": ExemptionReason.ILLNESS, "疾病": ExemptionReason.ILLNESS},
 )

@@ -31,6 +31,7 @@ from dangjian.core.excel import (
     Table,
     TableError,
     YearMonth,
+    choice_lookup,
     clean_text,
     compact,
     parse_date,
@@ -41,7 +42,7 @@ from dangjian.core.excel import (
 )
 from dangjian.core.importing import ImportProblem, ImportReport
 from dangjian.core.rules import RuleViolation
-from dangjian.core.scope import Scope
+from dangjian.core.scope import Scope, common_ancestor_path
 
 from . import rules
 from .choices import MEMBER_HOLDING_KINDS, OrgKind, Sector
@@ -66,14 +67,7 @@ MAX_NAME, MAX_CODE = 120, 40
 EXAMPLE_MARK = "示例"
 
 
-def _with_labels(choices: Any, extra: dict[str, str]) -> dict[str, str]:
-    mapping = {compact(c.label): c.value for c in choices}
-    mapping.update({c.value: c.value for c in choices})
-    mapping.update({compact(k): v for k, v in extra.items()})
-    return mapping
-
-
-KINDS = _with_labels(
+KINDS = choice_lookup(
     OrgKind,
     {
         **dict.fromkeys(("中共区委", "区委员会"), OrgKind.DISTRICT_COMMITTEE),
@@ -89,8 +83,9 @@ KINDS = _with_labels(
         **dict.fromkeys(("小组",), OrgKind.PARTY_GROUP),
         **dict.fromkeys(("楼栋党小组", "楼院小组", "楼门党小组", "楼宇党小组"), OrgKind.BUILDING_GROUP),
     },
+    accept_values=True,
 )
-SECTORS = _with_labels(
+SECTORS = choice_lookup(
     Sector,
     {
         "社区": Sector.COMMUNITY,
@@ -106,6 +101,7 @@ SECTORS = _with_labels(
         "商圈": Sector.MARKET_AREA,
         "市场": Sector.MARKET_AREA,
     },
+    accept_values=True,
 )
 _KIND_NAMES = "、".join(str(c.label) for c in OrgKind)
 _SECTOR_NAMES = "、".join(str(c.label) for c in Sector)
@@ -479,7 +475,7 @@ def _write(rows: list[_Row], *, actor: Any, filename: str, report: ImportReport,
                 action=AuditAction.IMPORT,
                 object_type="organisations.Organisation",
                 object_repr=comment[:200],
-                org_path=_common_path(touched),
+                org_path=common_ancestor_path(touched, steplen=Organisation.steplen),
                 reason=comment,
                 detail={
                     "kind": "organisations",
@@ -497,16 +493,6 @@ def _write(rows: list[_Row], *, actor: Any, filename: str, report: ImportReport,
     except IntegrityError as exc:
         number = current.number if current is not None else 0
         raise _WriteRefused(ImportProblem(number, "", "写入时组织代码与其他操作冲突，本次导入未写入任何数据，请重新导入")) from exc
-
-
-def _common_path(paths: list[str]) -> str:
-    if not paths:
-        return ""
-    low, high = min(paths), max(paths)
-    size = 0
-    while size < min(len(low), len(high)) and low[size] == high[size]:
-        size += 1
-    return low[: size - size % Organisation.steplen]
 
 
 # ------------------------------------------------------------------------------------- template
