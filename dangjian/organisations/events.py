@@ -9,7 +9,8 @@ from dangjian.audit.services import record_event
 
 from .models import Organisation, OrganisationEvent
 
-SNAPSHOT_FIELDS = (
+# what a user may edit on an organisation (services.update_organisation), and what history records
+EDITABLE_FIELDS = (
     "name",
     "code",
     "kind",
@@ -21,8 +22,8 @@ SNAPSHOT_FIELDS = (
     "grid_area",
     "address",
     "has_approval_authority",
-    "dissolved_on",
 )
+SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "dissolved_on")
 
 
 def snapshot(org: Organisation) -> dict[str, Any]:

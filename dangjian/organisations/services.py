@@ -16,19 +16,7 @@ from .choices import GROUP_KINDS, CommitteePost, OrgKind, Sector
 from .locks import lock_organisation, lock_subtree, lock_tree
 from .models import CommitteeSeat, Organisation
 
-EDITABLE_FIELDS = (
-    "name",
-    "code",
-    "kind",
-    "sector",
-    "affinity",
-    "founded_on",
-    "term_started_on",
-    "term_ends_on",
-    "grid_area",
-    "address",
-    "has_approval_authority",
-)
+EDITABLE_FIELDS = events.EDITABLE_FIELDS
 
 # fields ORG-011/ORG-013 judge a term by
 TERM_FIELDS = ("kind", "sector", "term_started_on", "term_ends_on")
