@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -142,6 +143,37 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs (STACK.md §7, docs/notifications.md). With CELERY_BROKER_URL: workers + exactly one
+# beat. Without: tasks run inline (eager) and the embedded scheduler inside runserver replaces beat.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+if CELERY_BROKER_URL:
+    if not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CELERY_BROKER_URL: expected a Redis URL such as redis://127.0.0.1:6379/1")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or CELERY_BROKER_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CELERY_BROKER_URL = "memory://"  # never used: every task runs inline
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it for another; the tasks are idempotent
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_EXPIRES = 24 * 3600
+# the daily jobs: name -> "module.function(*, day) -> dict"; run by beat at DAILY_JOBS_AT (local time)
+DAILY_JOBS = {"political_birthday": "dangjian.members.birthdays.send_political_birthdays"}
+DAILY_JOBS_AT = "07:30"
+CELERY_BEAT_SCHEDULE = {
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "notifications-daily-jobs": {
+        "task": "notifications.run_daily_jobs",
+        "schedule": crontab(hour=int(DAILY_JOBS_AT[:2]), minute=int(DAILY_JOBS_AT[3:])),
+    },
+}
+# the in-process scheduler of the embedded install (runserver without a broker); on with DEBUG
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", DEBUG)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -13,3 +13,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# tasks run inline in tests, broker or not (the real-worker test switches this off for itself);
+# no embedded scheduler thread
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMBEDDED_SCHEDULER = False
