@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.rules import RuleViolation
-from dangjian.notifications import services
+from dangjian.notifications import services, templates_text
 from dangjian.notifications.choices import Channel, ChannelChoice, MessageKind, MessageStatus
 from dangjian.notifications.models import Message, MessageTemplate, NotificationSettings
 from dangjian.notifications.providers.base import Outgoing, PermanentError, RetryableError
@@ -297,7 +299,10 @@ def test_a_provider_confirming_at_once_marks_the_message_delivered(provider):
 
 def test_NOTIF_002_the_vendor_receives_only_the_phone_and_the_text(provider):
     # given a greeting with a pre-approved SMS template code
-    MessageTemplate.objects.filter(kind=MessageKind.POLITICAL_BIRTHDAY).update(sms_template_code="SMS_001")
+    title, body = templates_text.default_text(MessageKind.POLITICAL_BIRTHDAY)
+    MessageTemplate.objects.update_or_create(
+        kind=MessageKind.POLITICAL_BIRTHDAY, defaults={"title": title, "body": body, "sms_template_code": "SMS_001"}
+    )
     [sms] = notify(recipients=[member(1)], kind=MessageKind.POLITICAL_BIRTHDAY, context={**BIRTHDAY, "extra": "secret"}, now=NOON)
     # when sent
     send_message(sms.pk, now=NOON)
@@ -514,17 +519,28 @@ def test_preview_renders_the_text_with_sample_data():
 
 
 def test_the_default_templates_are_seeded_and_valid():
-    # given the migrated database
+    # given the seeding migration run on an empty table (a transactional test elsewhere may have
+    # flushed the rows the migration wrote)
+    seeding = importlib.import_module("dangjian.notifications.migrations.0002_default_templates")
+    MessageTemplate.objects.all().delete()
+    seeding.seed(django_apps, None)
     kinds = dict(MessageTemplate.objects.values_list("kind", "body"))
-    # then every kind has a template that passes its own check
+    # then every kind has a template that passes its own check, and the code's defaults match
     assert set(kinds) == set(MessageKind.values)
     assert kinds[MessageKind.POLITICAL_BIRTHDAY].startswith("{name}同志：今天是您的第{years}个政治生日")
     for kind, body in kinds.items():
         validate_template(kind, body)
+        assert body == templates_text.default_text(kind)[1]
+    # and a second run keeps an edited text
+    MessageTemplate.objects.filter(kind=MessageKind.GENERAL).update(body="{name}：{content}")
+    seeding.seed(django_apps, None)
+    assert MessageTemplate.objects.get(kind=MessageKind.GENERAL).body == "{name}：{content}"
 
 
 def test_an_edited_template_is_what_the_next_message_says():
-    MessageTemplate.objects.filter(kind=MessageKind.POLITICAL_BIRTHDAY).update(body="{name}同志，第{years}个政治生日快乐！")
+    MessageTemplate.objects.update_or_create(
+        kind=MessageKind.POLITICAL_BIRTHDAY, defaults={"body": "{name}同志，第{years}个政治生日快乐！"}
+    )
     [sms] = notify(recipients=[member(1)], kind=MessageKind.POLITICAL_BIRTHDAY, context=BIRTHDAY, now=NOON)
     assert sms.body == "党员1同志，第12个政治生日快乐！"
 
