@@ -6,6 +6,7 @@ from dangjian.accounts.api import api_auth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import DangjianAPI, install_error_handlers
 from dangjian.members.api import router as members_router
+from dangjian.notifications.api import router as inbox_router
 from dangjian.organisations.api import router as organisations_router
 
 DESCRIPTION = """组织与党员数据接口。
@@ -34,3 +35,4 @@ install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/members", members_router)
+api.add_router("/inbox", inbox_router)

@@ -17,9 +17,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
+from django.utils import timezone
 
 from dangjian.accounts.services import issue_api_token
 from dangjian.members.models import Member
+from dangjian.notifications.choices import Channel, MessageStatus
+from dangjian.notifications.models import Message, StudyTopic, StudyTopicDelivery
 from dangjian.organisations.models import CommitteeSeat
 
 # (URL namespace, kwarg) -> kind of object the id names. Every int kwarg of every route must be here.
@@ -30,6 +33,10 @@ KWARG_KINDS: dict[tuple[str, str], str] = {
     ("api", "org_id"): "org",
     ("api", "member_id"): "member",
     ("api", "token_id"): "token",
+    ("messages", "pk"): "message",
+    ("notifications", "pk"): "inbox_message",
+    ("study", "pk"): "topic",
+    ("api", "message_id"): "inbox_message",
 }
 # Namespaces whose routes are not reachable by organisation roles at all, and what they answer instead.
 EXEMPT_NAMESPACES: dict[str, str] = {
@@ -92,7 +99,43 @@ def scene(world: Any) -> dict[str, Any]:
     }
     frank_token, _ = issue_api_token(user=world.frank, name="街道B对接")
     own_tokens = {p: issue_api_token(user=world.persona(p), name="自己的令牌")[0] for p in PERSONAS}
-    return {"world": world, "seats": seats, "frank_token": frank_token, "own_tokens": own_tokens}
+    # the message log (by recipient organisation), the inbox (by account) and study topics (by subtree)
+    logged = {
+        side: _message(f"log-{side}", name=member.name, org_path=member.organisation.path, recipient_member=member, channel=Channel.SMS)
+        for side, member in (
+            ("乙", Member.objects.get(pk=world.b1_1_members[0].pk)),
+            ("甲", Member.objects.get(pk=world.a1_1_members[0].pk)),
+        )
+    }
+    frank_inbox = _message("inbox-frank", name="弗兰克", recipient_user=world.frank)
+    own_inbox = {p: _message(f"inbox-{p}", name=p, recipient_user=world.persona(p)) for p in PERSONAS}
+    topics = {}
+    for side, branch, member in (("乙", world.branch_b1_1, world.b1_1_members[0]), ("甲", world.branch_a1_1, world.a1_1_members[0])):
+        topics[side] = StudyTopic.objects.create(title=f"{branch.name}学习专题", body="正文", organisation=branch)
+        StudyTopicDelivery.objects.create(topic=topics[side], member=member, branch=branch)
+    return {
+        "world": world,
+        "seats": seats,
+        "frank_token": frank_token,
+        "own_tokens": own_tokens,
+        "logged": logged,
+        "frank_inbox": frank_inbox,
+        "own_inbox": own_inbox,
+        "topics": topics,
+    }
+
+
+def _message(key: str, *, name: str, channel: str = Channel.INBOX, **fields: Any) -> Message:
+    return Message.objects.create(
+        kind="general",
+        channel=channel,
+        status=MessageStatus.FAILED,
+        dedup_key=f"isolation:{key}",
+        recipient_name=name,
+        body="测试",
+        send_after=timezone.now(),
+        **fields,
+    )
 
 
 def _objects(scene: dict[str, Any], kind: str, persona: str) -> tuple[list[int], int]:
@@ -106,6 +149,12 @@ def _objects(scene: dict[str, Any], kind: str, persona: str) -> tuple[list[int],
         return [scene["seats"]["乙"].pk], scene["seats"]["甲"].pk
     if kind == "token":
         return [scene["frank_token"].pk], scene["own_tokens"][persona].pk
+    if kind == "message":
+        return [scene["logged"]["乙"].pk], scene["logged"]["甲"].pk
+    if kind == "inbox_message":
+        return [scene["frank_inbox"].pk], scene["own_inbox"][persona].pk
+    if kind == "topic":
+        return [scene["topics"]["乙"].pk], scene["topics"]["甲"].pk
     raise AssertionError(f"no objects for kind {kind!r}: add them to _objects()")
 
 
@@ -182,6 +231,8 @@ LISTS: list[tuple[str, dict[str, str], str]] = [
     ("/api/v1/members", {"q": "党员", "limit": "200"}, "member"),
     ("/api/v1/organisations", {"limit": "200"}, "org"),
     ("/api/v1/organisations", {"q": "网格", "limit": "200"}, "org"),
+    ("/notifications/messages/", {}, "member"),
+    ("/study/", {}, "org"),
 ]
 
 
@@ -238,6 +289,8 @@ def test_no_page_without_an_id_shows_anything_of_the_other_street(scene, persona
 def test_every_api_list_endpoint_is_checked_above():
     # a new API list (GET without an id) must be added to LISTS, or named here as not a list
     not_lists = {"api/v1/", "api/v1/openapi.json", "api/v1/docs", "api/v1/accounts/me", "api/v1/accounts/tokens"}
+    # the caller's own 站内信, not a subtree list (another user's message is 404: notifications/tests/test_api.py)
+    not_lists |= {"api/v1/inbox", "api/v1/inbox/unread-count", "api/v1/inbox/read-all"}
     api_gets = {r.route for r in PLAIN_GET_ROUTES if r.is_api}
     listed = {p.lstrip("/") for p, _, _ in LISTS}
     assert api_gets - not_lists <= listed, f"add to LISTS: {sorted(api_gets - not_lists - listed)}"

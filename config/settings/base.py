@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.accounts.context_processors.ui",
+                "dangjian.notifications.context_processors.inbox",
             ],
         },
     },

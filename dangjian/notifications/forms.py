@@ -1,0 +1,83 @@
+"""Notification forms: input shape only; placeholders, quiet hours and preferences are judged by the writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from dangjian.core.forms import AccessibleForm
+
+from .choices import ChannelChoice
+
+
+class TimeInput(forms.TimeInput):
+    """A native time picker (``type=time``), 24-hour on Chinese locales."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class TemplateForm(AccessibleForm):
+    """The text of one message kind; ``{占位符}`` are filled per recipient when sending."""
+
+    title = forms.CharField(label="标题", max_length=100, required=False, help_text="站内信和微信通知的标题；短信不显示标题")
+    body = forms.CharField(
+        label="正文",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="用大括号写占位符，如 {name}；只能使用“可用占位符”中列出的",
+    )
+    sms_template_code = forms.CharField(
+        label="短信模板编号",
+        max_length=64,
+        required=False,
+        help_text="阿里云或腾讯云短信控制台审核通过的模板编号（如 SMS_123456789）；使用控制台模式时可留空",
+    )
+    wechat_template_id = forms.CharField(
+        label="微信模板编号", max_length=64, required=False, help_text="公众号模板消息的模板 ID；不发微信时可留空"
+    )
+
+
+class PreviewForm(AccessibleForm):
+    """The editor's current text, posted for a preview (nothing is saved)."""
+
+    kind = forms.CharField(max_length=40)
+    title = forms.CharField(max_length=100, required=False)
+    body = forms.CharField(max_length=1000, required=False)
+
+
+class SettingsForm(AccessibleForm):
+    quiet_start = forms.TimeField(label="免打扰开始", widget=TimeInput(), help_text="从这个时间起不发短信（默认 21:00）")
+    quiet_end = forms.TimeField(label="免打扰结束", widget=TimeInput(), help_text="到这个时间恢复发送，期间的短信此时补发（默认 08:00）")
+    birthday_send_time = forms.TimeField(
+        label="政治生日短信发送时间", widget=TimeInput(), help_text="每天在这个时间给当天政治生日的党员发送祝福短信（默认 09:00）"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update(
+                required=f"请填写{field.label}。", invalid=f"{field.label}不是有效时间，请按“时:分”填写，如 21:00。"
+            )
+
+
+class PreferenceForm(AccessibleForm):
+    channel = forms.ChoiceField(
+        label="通知发送方式",
+        choices=ChannelChoice.choices,
+        widget=forms.RadioSelect,
+        help_text="所有通知都会出现在站内信中；这里选择是否同时用短信或微信提醒您",
+    )
+    opt_out_non_essential = forms.BooleanField(
+        label="不接收非必要通知（政治生日祝福、学习专题提醒）",
+        required=False,
+        help_text="组织关系转接、组织生活等必要通知仍会发送",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].error_messages.update(required="请选择通知发送方式。", invalid_choice="请从短信、微信、仅站内信中选择一种。")
+
