@@ -61,6 +61,9 @@ class MemberFilters:
     gender: str = ""
     flags: tuple[str, ...] = ()
     sort: str = "name"
+    # members who left (left_on set: transferred out, died, 停止党籍…) are not current members;
+    # their records stay and are found with include_left
+    include_left: bool = False
 
 
 SORTS = {
@@ -94,6 +97,8 @@ FLAG_LABELS = {
 def filter_members(scope: Scope, filters: MemberFilters) -> QuerySet[Member]:
     """Search and filter inside the caller's scope: name contains, or exact ID number / phone."""
     qs = members_with_org(scope)
+    if not filters.include_left:
+        qs = qs.filter(left_on__isnull=True)
     text = filters.q.strip()
     if text:
         qs = qs.filter(_text_query(text))

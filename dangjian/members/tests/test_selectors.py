@@ -161,3 +161,21 @@ def test_PII_008_a_member_sees_and_may_unmask_their_own_record_only(world):
     with pytest.raises(Http404):
         get_member_for(scope, neighbour.pk)
     assert not can_unmask(scope, neighbour)
+
+
+def test_members_who_left_are_not_in_current_lists_but_their_record_is_still_found(world):
+    # given a member of A1-1 who died last year
+    from datetime import date
+
+    from dangjian.members.choices import ExitReason
+
+    gone = world.a1_1_members[0]
+    gone.left_on, gone.exit_reason = date(2026, 1, 5), ExitReason.DECEASED
+    gone.save()
+    scope = build_scope(world.charlie)
+    # when the branch secretary lists the branch
+    listed = set(filter_members(scope, MemberFilters()).values_list("pk", flat=True))
+    # then the record is not among current members, is found on request, and its page still opens
+    assert gone.pk not in listed and world.a1_1_members[1].pk in listed
+    assert gone.pk in set(filter_members(scope, MemberFilters(include_left=True)).values_list("pk", flat=True))
+    assert get_member_for(scope, gone.pk) == gone
