@@ -14,6 +14,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.organisations.urls")),
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
+    path("notifications/messages/", include("dangjian.members.message_urls")),
     path("notifications/", include("dangjian.notifications.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import AccessibleForm
+from dangjian.core.forms import AccessibleForm, DateInput
 
-from .choices import ChannelChoice
+from .choices import Channel, ChannelChoice, MessageKind, MessageStatus
 
 
 class TimeInput(forms.TimeInput):
@@ -47,6 +47,40 @@ class PreviewForm(AccessibleForm):
     kind = forms.CharField(max_length=40)
     title = forms.CharField(max_length=100, required=False)
     body = forms.CharField(max_length=1000, required=False)
+
+
+def _all(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", "全部"), *choices]
+
+
+class MessageFilterForm(AccessibleForm):
+    """The message log's filters (GET); a tampered value is dropped, the rest still applies."""
+
+    org = forms.TypedChoiceField(label="组织（含下级）", coerce=int, required=False, empty_value=None)
+    since = forms.DateField(label="起始日期", required=False, widget=DateInput())
+    until = forms.DateField(label="截止日期", required=False, widget=DateInput())
+    kind = forms.ChoiceField(label="消息类型", choices=_all(MessageKind.choices), required=False)
+    channel = forms.ChoiceField(label="渠道", choices=_all(Channel.choices), required=False)
+    status = forms.ChoiceField(label="状态", choices=_all(MessageStatus.choices), required=False)
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [("", "全部（我的管理范围）"), *organisations]  # type: ignore[attr-defined]
+        self.fields["org"].error_messages["invalid_choice"] = "所选组织不在您的管理范围内，已按全部组织显示。"
+        for name in ("since", "until"):
+            self.fields[name].error_messages["invalid"] = f"{self.fields[name].label}不是有效日期，请按 年-月-日 填写，如 2026-07-01。"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", f"截止日期 {until} 早于起始日期 {since}，请调整。")
+        return data
+
+    def filter_values(self) -> dict[str, Any]:
+        """The valid part of the query."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
 
 
 class SettingsForm(AccessibleForm):
