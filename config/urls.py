@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("dangjian.audit.urls")),
     path("notifications/messages/", include("dangjian.members.message_urls")),
     path("notifications/", include("dangjian.notifications.urls")),
+    path("study/", include("dangjian.members.study_urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

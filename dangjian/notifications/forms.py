@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 
 from dangjian.core.forms import AccessibleForm, DateInput
+from dangjian.core.rules import RuleViolation
 
+from .attachments import ALLOWED_TEXT, check_attachment
 from .choices import Channel, ChannelChoice, MessageKind, MessageStatus
 
 
@@ -115,3 +117,43 @@ class PreferenceForm(AccessibleForm):
         super().__init__(*args, **kwargs)
         self.fields["channel"].error_messages.update(required="请选择通知发送方式。", invalid_choice="请从短信、微信、仅站内信中选择一种。")
 
+
+class StudyTopicForm(AccessibleForm):
+    """推送党建学习专题: the organisation choices are the caller's subtree, narrowed by the view."""
+
+    organisation = forms.TypedChoiceField(
+        label="推送范围", coerce=int, empty_value=None, help_text="该组织及其全部下级组织的在册党员都会收到"
+    )
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文", max_length=20000, widget=forms.Textarea(attrs={"rows": 10}))
+    links = forms.CharField(
+        label="相关链接",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://www.12371.cn/...", "spellcheck": "false"}),
+        help_text="每行一个，以 http:// 或 https:// 开头；可不填",
+    )
+    attachment = forms.FileField(
+        label="附件",
+        required=False,
+        help_text=f"可不传；最多一个文件，不超过 10 MB，限 {ALLOWED_TEXT}",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.pptx,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", "请选择组织"), *organisations]  # type: ignore[attr-defined]
+        self.fields["organisation"].error_messages.update(
+            required="请选择推送范围。", invalid_choice="所选组织不在您的管理范围内，请重新选择。"
+        )
+        self.fields["title"].error_messages.update(required="请填写标题。", max_length="标题最多 200 字。")
+        self.fields["body"].error_messages.update(required="请填写正文。", max_length="正文最多 20000 字；较长的材料请作为附件上传。")
+
+    def clean_attachment(self) -> Any:
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            try:
+                check_attachment(upload)
+            except RuleViolation as exc:
+                raise forms.ValidationError(exc.message) from None
+        return upload
