@@ -48,7 +48,8 @@ def days_to_run(job: str, today: date) -> list[date]:
     """Today, every day since the job's last finished day (bounded), and any crashed day in the window."""
     earliest = today - timedelta(days=CATCH_UP_DAYS - 1)
     last = JobRun.objects.filter(job=job, finished_at__isnull=False, day__lte=today).order_by("-day").values_list("day", flat=True).first()
-    start = today if last is None else max(last + timedelta(days=1), earliest)
+    # today is always listed (a finished today reports "already done"); missed days before it once
+    start = today if last is None else min(max(last + timedelta(days=1), earliest), today)
     days = {start + timedelta(days=n) for n in range((today - start).days + 1)}
     days |= set(JobRun.objects.filter(job=job, finished_at__isnull=True, day__gte=earliest, day__lte=today).values_list("day", flat=True))
     return sorted(days)

@@ -85,8 +85,10 @@ def test_a_missed_day_is_caught_up_once_on_the_next_run(branch):
     # then 2, 3 and 4 March were each done once
     assert greeted_days() == ["2026-03-02", "2026-03-03", "2026-03-04"]
     assert sorted(JobRun.objects.filter(job=JOB).values_list("day", flat=True)) == [date(2026, 3, d) for d in (1, 2, 3, 4)]
-    # and the next day only that day runs
+    # and the next day only that day runs; the same day again is listed, to be reported as done
     assert days_to_run(JOB, date(2026, 3, 5)) == [date(2026, 3, 5)]
+    assert days_to_run(JOB, date(2026, 3, 4)) == [date(2026, 3, 4)]
+    assert run_daily_jobs(now=datetime(2026, 3, 4, 18, 0, tzinfo=SH))["runs"] == {"political_birthday 2026-03-04": {"already_done": True}}
 
 
 def test_catch_up_looks_back_a_bounded_number_of_days():
@@ -127,3 +129,16 @@ def test_json_output_reports_runs_and_dispatch(branch):
     joined(branch, date(2010, 3, 1))
     out = run("--date", "2026-03-01", "--json", "--no-dispatch")
     assert '"political_birthday 2026-03-01"' in out and '"members": 1' in out and "dispatch" not in out
+
+
+def test_dispatch_only_sends_what_is_due_without_running_the_jobs(branch, provider):
+    # given a greeting created for 1 March but not yet sent
+    joined(branch, date(2010, 3, 1))
+    run("--date", "2026-03-01", "--no-dispatch")
+    # when cron's every-minute line runs
+    out = run("--dispatch-only")
+    # then it was sent and no job ran
+    assert "发送到期消息：due 1" in out and provider.calls == 1
+    assert JobRun.objects.count() == 1
+    with pytest.raises(CommandError, match="不能同时使用"):
+        run("--dispatch-only", "--no-dispatch")

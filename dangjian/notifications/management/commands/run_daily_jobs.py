@@ -1,4 +1,4 @@
-"""python manage.py run_daily_jobs [--date YYYY-MM-DD] [--no-dispatch]: the daily jobs, for cron.
+"""python manage.py run_daily_jobs [--date YYYY-MM-DD] [--no-dispatch | --dispatch-only]: the daily jobs, for cron.
 
 The same service beat runs every morning (tasks.run_daily_jobs_task). Without --date it runs today
 and catches up the days missed since the last run; a day already done is not run again. Then it
@@ -30,11 +30,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", metavar="YYYY-MM-DD", help="只运行这一天的任务（已运行过的日期不再重复）")
         parser.add_argument("--no-dispatch", action="store_true", help="只生成消息，不立即发送已到时间的消息")
+        parser.add_argument(
+            "--dispatch-only", action="store_true", help="不运行每日任务，只发送已到时间的消息（无 Celery 时由 cron 每分钟运行）"
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = _day(options["date"]) if options["date"] else None
-        result = run_daily_jobs(day=day)
+        if options["no_dispatch"] and options["dispatch_only"]:
+            raise CommandError("--no-dispatch 和 --dispatch-only 不能同时使用", returncode=2)
+        result: dict[str, Any] = {"runs": {}, "errors": []} if options["dispatch_only"] else run_daily_jobs(day=day)
         if not options["no_dispatch"]:
             result["dispatch"] = dispatch_due()
         if options["json"]:
@@ -43,7 +48,7 @@ class Command(BaseCommand):
             for label, summary in result["runs"].items():
                 text = "已运行过，跳过" if summary.get("already_done") else "，".join(f"{k} {v}" for k, v in summary.items())
                 self.stdout.write(f"{label}: {text}")
-            if not result["runs"]:
+            if not result["runs"] and not options["dispatch_only"]:
                 self.stdout.write("没有配置每日任务（DAILY_JOBS）")
             if "dispatch" in result:
                 counts = result["dispatch"]
