@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -565,3 +566,40 @@ def test_STAT_010_political_birthday_sms_count_is_computed_from_sent_and_deliver
     assert count == 2
     assert political_birthday_sms_count(org_path="0001", since=date(2027, 3, 1), until=date(2027, 3, 1)) == 3
     assert political_birthday_sms_count(org_path="0001", since=date(2027, 3, 2), until=date(2027, 3, 31)) == 0
+
+
+# --- races (PostgreSQL: real concurrent transactions) --------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_notifies_make_one_row_and_concurrent_sends_call_the_provider_once(provider):
+    # given four threads about to create the same greeting, then four about to send it
+    from django.db import connection
+
+    def together(work: Any, n: int = 4) -> list[Any]:
+        barrier, results = threading.Barrier(n), []
+
+        def run() -> None:
+            try:
+                barrier.wait(timeout=10)
+                results.append(work())
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        return results
+
+    created = together(
+        lambda: notify(recipients=[member(1)], kind=MessageKind.POLITICAL_BIRTHDAY, context=BIRTHDAY, dedup_key="race", now=NOON)[0].pk
+    )
+    # then every caller got the one row
+    assert len(created) == 4 and len(set(created)) == 1 and Message.objects.count() == 1
+    # and of four simultaneous sends exactly one claimed it
+    outcomes = together(lambda: send_message(created[0], now=NOON))
+    assert sorted(outcomes, key=str) == [None, None, None, MessageStatus.SENT]
+    assert provider.calls == 1
