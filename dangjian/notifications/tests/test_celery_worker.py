@@ -20,11 +20,10 @@ from celery.result import EagerResult
 from kombu import pools
 
 from config.celery import app
-from dangjian.members.tests.factories import make_member
 from dangjian.notifications.choices import Channel, MessageKind, MessageStatus
 from dangjian.notifications.models import JobRun, Message, NotificationPreference, NotificationSettings
 from dangjian.notifications.tasks import run_daily_jobs_task
-from dangjian.organisations.tests.factories import make_org
+from dangjian.notifications.tests.registry_rows import add_member, add_org
 
 pytestmark = [
     pytest.mark.redis,
@@ -77,11 +76,11 @@ def test_the_daily_job_dispatched_through_the_broker_sends_the_right_messages_wi
     # given no quiet hours (the test runs at any hour), three members with an anniversary on
     # 1 March 2026 (one opted out) and one on 2 March
     NotificationSettings.objects.create(quiet_start=time(0, 0), quiet_end=time(0, 0))
-    branch = make_org(None, "Celery 测试支部")
-    greeted = [make_member(branch, birth_date=date(1970, 1, 1), join_date=date(2000 + n, 3, 1)) for n in range(2)]
-    opted_out = make_member(branch, birth_date=date(1970, 1, 1), join_date=date(2005, 3, 1))
+    branch = add_org("Celery 测试支部")
+    greeted = [add_member(branch, join_date=date(2000 + n, 3, 1)) for n in range(2)]
+    opted_out = add_member(branch, join_date=date(2005, 3, 1))
     NotificationPreference.objects.create(member=opted_out, opt_out_non_essential=True)
-    other_day = make_member(branch, birth_date=date(1970, 1, 1), join_date=date(2006, 3, 2))
+    other_day = add_member(branch, join_date=date(2006, 3, 2))
     # when beat's task for that day goes through Redis to the worker, twice
     queued = run_daily_jobs_task.delay("2026-03-01")
     assert not isinstance(queued, EagerResult)

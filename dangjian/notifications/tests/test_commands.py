@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from dangjian.members.tests.factories import make_member
 from dangjian.notifications.choices import MessageKind, MessageStatus
 from dangjian.notifications.models import JobRun, Message, NotificationSettings
 from dangjian.notifications.scheduler import CATCH_UP_DAYS, days_to_run, run_daily_jobs
 from dangjian.notifications.tests.recording import RecordingProvider, install_recording_provider
-from dangjian.organisations.tests.factories import make_org
+from dangjian.notifications.tests.registry_rows import add_member, add_org
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -34,11 +34,11 @@ JOB = "political_birthday"
 def branch() -> Any:
     # no quiet hours: the command dispatches at the real time of the test run
     NotificationSettings.objects.create(quiet_start=time(0, 0), quiet_end=time(0, 0))
-    return make_org(None, "每日任务测试支部")
+    return add_org("每日任务测试支部")
 
 
 def joined(branch: Any, when: date) -> Any:
-    return make_member(branch, birth_date=date(when.year - 30, 1, 1), join_date=when)
+    return add_member(branch, join_date=when)
 
 
 def greeted_days() -> list[str]:
@@ -100,9 +100,8 @@ def test_catch_up_looks_back_a_bounded_number_of_days():
 def test_a_day_whose_run_crashed_is_run_again_and_sends_only_the_rest(branch, provider, monkeypatch):
     # given three members on 1 March and a job that crashes after the first
     members = [joined(branch, date(2000 + n, 3, 1)) for n in range(3)]
-    from dangjian.members import birthdays
-
-    real = birthdays._greet
+    # the members' job, patched by name (notifications imports no member code)
+    real = import_string("dangjian.members.birthdays._greet")
     calls = {"n": 0}
 
     def crash_after_one(*args: Any) -> None:
@@ -111,7 +110,7 @@ def test_a_day_whose_run_crashed_is_run_again_and_sends_only_the_rest(branch, pr
             raise RuntimeError("server stopped")
         real(*args)
 
-    monkeypatch.setattr(birthdays, "_greet", crash_after_one)
+    monkeypatch.setattr("dangjian.members.birthdays._greet", crash_after_one)
     # when the command runs: it reports the failure
     with pytest.raises(CommandError, match="political_birthday 2026-03-01: RuntimeError"):
         run("--date", "2026-03-01")

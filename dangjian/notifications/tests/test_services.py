@@ -31,6 +31,7 @@ from dangjian.notifications.services import (
     validate_template,
 )
 from dangjian.notifications.tests.recording import RecordingProvider, install_recording_provider
+from dangjian.notifications.tests.registry_rows import add_member, add_org, add_user
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -51,12 +52,9 @@ MEMBER_IDS: dict[int, int] = {}
 @pytest.fixture(autouse=True)
 def registry(db: Any) -> None:
     """Member rows for the recipients (their ids are foreign keys on the messages)."""
-    from dangjian.members.tests.factories import make_member
-    from dangjian.organisations.tests.factories import make_org
-
-    branch = make_org(None, "测试支部")
+    branch = add_org("测试支部")
     MEMBER_IDS.clear()
-    MEMBER_IDS.update({n: make_member(branch).pk for n in range(1, 9)})
+    MEMBER_IDS.update({n: add_member(branch, join_date=date(2000, 1, n)).pk for n in range(1, 9)})
 
 
 def member(n: int = 1, **extra: Any) -> Recipient:
@@ -85,9 +83,7 @@ def test_notify_renders_the_kinds_template_with_the_recipients_name_and_keys_eac
 
 def test_a_recipient_with_an_account_always_gets_the_inbox_copy_too(db):
     # given a member linked to an account (user id 7)
-    from dangjian.accounts.models import User
-
-    user = User.objects.create_user(username="u7", password="x" * 12)
+    user = add_user("u7")
     both = member(2, user_id=user.pk)
     # when notified
     messages = notify(recipients=[both], kind=MessageKind.GENERAL, context={"title": "通知", "content": "开会", "org": "支部"}, now=NOON)
@@ -220,9 +216,7 @@ def test_notify_queues_the_send_after_commit_and_the_eager_task_sends_it(provide
 )
 def test_quiet_hours_hold_sms_until_08_00_across_midnight_and_the_inbox_copy_is_immediate(planned, expected):
     # given the default quiet hours 21:00–08:00 and a member with an account
-    from dangjian.accounts.models import User
-
-    user = User.objects.create_user(username="q", password="x" * 12)
+    user = add_user("q")
     # when a notice is planned at ``planned``
     messages = notify(
         recipients=[member(1, user_id=user.pk)],

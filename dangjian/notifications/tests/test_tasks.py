@@ -13,7 +13,6 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from config.celery import app
-from dangjian.members.tests.factories import make_member
 from dangjian.notifications import scheduler
 from dangjian.notifications.choices import MessageKind, MessageStatus
 from dangjian.notifications.models import JobRun, Message, NotificationSettings
@@ -22,7 +21,7 @@ from dangjian.notifications.scheduler import EmbeddedScheduler, should_start
 from dangjian.notifications.services import notify
 from dangjian.notifications.tasks import dispatch_due_task, run_daily_jobs_task, send_message_task
 from dangjian.notifications.tests.recording import RecordingProvider, install_recording_provider
-from dangjian.organisations.tests.factories import make_org
+from dangjian.notifications.tests.registry_rows import add_member, add_org
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -35,7 +34,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> RecordingProvider:
 @pytest.fixture
 def greeting(db: Any) -> Message:
     NotificationSettings.objects.create(quiet_start=time(0, 0), quiet_end=time(0, 0))
-    member = make_member(make_org(None, "任务测试支部"))
+    member = add_member(add_org("任务测试支部"), join_date=date(2023, 1, 1))
     [sms] = notify(
         recipients=[Recipient(name=member.name, member_id=member.pk, phone="13900000001")],
         kind=MessageKind.POLITICAL_BIRTHDAY,
