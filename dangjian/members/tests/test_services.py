@@ -13,7 +13,7 @@ from dangjian.core.rules import RuleViolation
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.selectors import members_visible_to
 from dangjian.members.services import MemberInvalid, create_member, unmask_member, update_member
-from dangjian.members.tests.factories import valid_id
+from dangjian.members.tests.factories import make_member, valid_id
 from dangjian.organisations.choices import OrgKind
 from dangjian.organisations.tests.factories import make_org
 
@@ -201,8 +201,9 @@ def test_PII_006_update_keeping_its_own_number_is_fine(world):
 
 
 def test_PII_006_update_to_another_persons_number_is_refused(world):
+    # given another person born well before the member's join date (so no age rule fires first)
     member = _create(world)
-    other = world.a1_1_members[0]
+    other = make_member(world.branch_a1_2, birth_date=date(1970, 5, 4))
     with pytest.raises(RuleViolation) as exc:
         update_member(
             actor=world.charlie,
