@@ -566,7 +566,7 @@ def test_STAT_010_political_birthday_sms_count_is_computed_from_sent_and_deliver
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_notifies_make_one_row_and_concurrent_sends_call_the_provider_once(provider):
     # given four threads about to create the same greeting, then four about to send it
     from django.db import connection
