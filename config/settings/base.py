@@ -145,6 +145,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Channel providers (docs/notifications.md). SMS_PROVIDER unset → console: the embedded install sends
+# nothing anywhere. dangjian.notifications.provider_settings.validate() checks these at start-up.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "").strip().lower() or "console"
+ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "").strip()
+ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "").strip()
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "").strip()
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "").strip() or "https://dysmsapi.aliyuncs.com/"
+TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID", "").strip()
+TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY", "").strip()
+TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID", "").strip()
+TENCENT_SMS_SIGN_NAME = os.environ.get("TENCENT_SMS_SIGN_NAME", "").strip()
+TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "").strip() or "ap-guangzhou"
+TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "").strip() or "https://sms.tencentcloudapi.com"
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "").strip()
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "").strip()
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "").strip() or "https://api.weixin.qq.com"
+
 # Background jobs (STACK.md §7, docs/notifications.md). With CELERY_BROKER_URL: workers + exactly one
 # beat. Without: tasks run inline (eager) and the embedded scheduler inside runserver replaces beat.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()

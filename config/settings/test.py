@@ -19,3 +19,7 @@ else:
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMBEDDED_SCHEDULER = False
+
+# vendor keys in a developer's environment never reach a vendor from the tests
+SMS_PROVIDER = "console"
+WECHAT_APP_ID = WECHAT_APP_SECRET = ""
