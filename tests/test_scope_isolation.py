@@ -37,6 +37,7 @@ KWARG_KINDS: dict[tuple[str, str], str] = {
     ("notifications", "pk"): "inbox_message",
     ("study", "pk"): "topic",
     ("api", "message_id"): "inbox_message",
+    ("notifications", "token"): "callback_token",  # vendor delivery reports (notifications/callbacks.py)
 }
 # Namespaces whose routes are not reachable by organisation roles at all, and what they answer instead.
 EXEMPT_NAMESPACES: dict[str, str] = {
@@ -155,6 +156,8 @@ def _objects(scene: dict[str, Any], kind: str, persona: str) -> tuple[list[int],
         return [scene["frank_inbox"].pk], scene["own_inbox"][persona].pk
     if kind == "topic":
         return [scene["topics"]["乙"].pk], scene["topics"]["甲"].pk
+    if kind == "callback_token":  # not an object: a secret that is not SMS_CALLBACK_TOKEN answers 404 to anyone
+        return ["not-the-callback-secret"], "another-wrong-secret"  # type: ignore[list-item,return-value]
     raise AssertionError(f"no objects for kind {kind!r}: add them to _objects()")
 
 

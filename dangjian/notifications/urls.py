@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import callbacks, views
 
 app_name = "notifications"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("templates/", views.templates, name="templates"),
     path("templates/preview/", views.template_preview, name="template_preview"),
     path("settings/", views.settings_page, name="settings"),
+    # delivery reports from the vendors: no login (public prefix), secret token in the path
+    path("callbacks/aliyun/<str:token>/", callbacks.aliyun_report, name="callback_aliyun"),
+    path("callbacks/tencent/<str:token>/", callbacks.tencent_report, name="callback_tencent"),
+    path("callbacks/wechat/<str:token>/", callbacks.wechat_events, name="callback_wechat"),
 ]

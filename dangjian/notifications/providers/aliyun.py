@@ -24,8 +24,8 @@ from dangjian.core.masking import mask_phone
 from dangjian.notifications.provider_settings import ProviderSettings, provider_settings
 
 from . import http
-from .base import Outgoing, PermanentError, Provider, RetryableError, SendResult
-from .common import mainland_mobile, require
+from .base import MalformedReport, Outgoing, PermanentError, Provider, Receipt, RetryableError, SendResult
+from .common import failure_reason, json_array, mainland_mobile, report_time, require, text_field
 
 logger = logging.getLogger(__name__)
 
@@ -170,3 +170,42 @@ def _root(endpoint: str) -> str:
     """The endpoint's scheme and host with the path "/" that StringToSign assumes."""
     parts = urlsplit(endpoint)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+# --- delivery reports ----------------------------------------------------------------------------------
+
+ALIYUN_DELIVERED = "DELIVERED"
+
+
+def parse_delivery_report(body: bytes) -> list[Receipt]:
+    """Read an Alibaba Cloud SMS status report push (SmsReport, HTTP batch push): a JSON array of
+    ``{phone_number, send_time, report_time, success, err_code, err_msg, sms_size, biz_id, out_id}``.
+
+    ``biz_id`` is the ``BizId`` that ``SendSms`` returned (our ``provider_message_id``). The whole body is
+    refused (MalformedReport) when it is not such an array or an item's outcome cannot be told.
+    """
+    receipts = []
+    for item in json_array(body, service=SERVICE):
+        delivered = _success(item)
+        code = text_field(item, "err_code")
+        receipts.append(
+            Receipt(
+                provider_message_id=text_field(item, "biz_id")[:100],
+                delivered=delivered,
+                error="" if delivered else failure_reason(code, text_field(item, "err_msg")),
+                at=report_time(item.get("report_time")),
+                masked_recipient=mask_phone(text_field(item, "phone_number")),
+            )
+        )
+    return receipts
+
+
+def _success(item: dict) -> bool:
+    value = item.get("success")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if value is None and text_field(item, "err_code"):
+        return text_field(item, "err_code").upper() == ALIYUN_DELIVERED
+    raise MalformedReport(f"{SERVICE}状态报告缺少 success（true/false），无法判断是否送达")

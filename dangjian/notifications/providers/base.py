@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -53,3 +54,29 @@ class Provider:
 
     def is_noop(self) -> bool:
         return False
+
+
+# --- delivery reports (callbacks) -------------------------------------------------------------------
+
+
+class MalformedReport(ValueError):
+    """A delivery report body that cannot be read; ``reason`` is Chinese and names no personal data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One delivery report of one message, as a provider's ``parse_delivery_report`` reads it.
+
+    ``error`` is the Chinese reason with the vendor's code (failed reports only); ``at`` the time the
+    vendor reports (None: unknown); ``masked_recipient`` the phone or OpenID already masked, for logs.
+    """
+
+    provider_message_id: str
+    delivered: bool
+    error: str = ""
+    at: datetime | None = None
+    masked_recipient: str = ""

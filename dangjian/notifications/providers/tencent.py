@@ -24,8 +24,8 @@ from dangjian.core.masking import mask_phone
 from dangjian.notifications.provider_settings import ProviderSettings, provider_settings
 
 from . import http
-from .base import Outgoing, PermanentError, Provider, RetryableError, SendResult
-from .common import mainland_mobile, require
+from .base import MalformedReport, Outgoing, PermanentError, Provider, Receipt, RetryableError, SendResult
+from .common import failure_reason, json_array, mainland_mobile, report_time, require, text_field
 
 logger = logging.getLogger(__name__)
 
@@ -200,3 +200,31 @@ def classify(code: str) -> PermanentError | RetryableError:
     if not code:
         return RetryableError(f"{SERVICE}接口返回内容缺少结果代码，稍后自动重试")
     return PermanentError(f"{SERVICE}拒绝发送（{code}）：请对照腾讯云短信错误码文档处理后重新发送")
+
+
+# --- delivery reports ----------------------------------------------------------------------------------
+
+
+def parse_delivery_report(body: bytes) -> list[Receipt]:
+    """Read a Tencent Cloud SMS status callback (短信下发状态回调): a JSON array of
+    ``{user_receive_time, nationcode, mobile, report_status, errmsg, description, sid}``.
+
+    ``sid`` is the ``SerialNo`` that ``SendSms`` returned (our ``provider_message_id``);
+    ``report_status`` is SUCCESS or FAIL, anything else refuses the whole body (MalformedReport).
+    """
+    receipts = []
+    for item in json_array(body, service=SERVICE):
+        status = text_field(item, "report_status").upper()
+        if status not in ("SUCCESS", "FAIL"):
+            raise MalformedReport(f"{SERVICE}状态回调的 report_status 应为 SUCCESS 或 FAIL")
+        delivered = status == "SUCCESS"
+        receipts.append(
+            Receipt(
+                provider_message_id=text_field(item, "sid")[:100],
+                delivered=delivered,
+                error="" if delivered else failure_reason(text_field(item, "errmsg"), text_field(item, "description")),
+                at=report_time(item.get("user_receive_time")),
+                masked_recipient=mask_phone(text_field(item, "mobile")),
+            )
+        )
+    return receipts

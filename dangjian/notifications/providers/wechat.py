@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
+from xml.etree import ElementTree
 
 from django.core.cache import cache
 
 from dangjian.notifications.provider_settings import ProviderSettings, provider_settings
 
 from . import http
-from .base import Outgoing, PermanentError, Provider, RetryableError, SendResult
+from .base import MalformedReport, Outgoing, PermanentError, Provider, Receipt, RetryableError, SendResult
 from .common import require
 from .console import mask_openid
 
@@ -165,3 +167,59 @@ def classify(code: int | None, *, getting_token: bool = False) -> PermanentError
     if getting_token and code == 0:
         return RetryableError(f"{SERVICE}获取 access_token 失败：返回内容中没有 access_token，稍后自动重试")
     return PermanentError(f"{SERVICE}{step}拒绝发送（errcode {code}）：请对照微信公众平台全局返回码说明处理后重新发送")
+
+
+# --- delivery reports (server URL events) ------------------------------------------------------------
+
+TEMPLATE_FINISHED = "TEMPLATESENDJOBFINISH"
+WECHAT_FAILURES = {
+    "user block": "该党员已设置拒收公众号的模板消息，未送达",
+    "system failed": "因微信系统原因未送达，可重新发送",
+}
+
+
+def server_signature(token: str, timestamp: str, nonce: str) -> str:
+    """The ``signature`` WeChat adds to every request to the server URL: sha1 of the sorted, joined
+    token (令牌, set in the official account's backend), timestamp and nonce, in hex."""
+    return hashlib.sha1("".join(sorted((token, timestamp, nonce))).encode("utf-8")).hexdigest()
+
+
+def parse_delivery_report(body: bytes) -> list[Receipt]:
+    """Read an event pushed to the server URL (plaintext mode). A template-message result
+    (``MsgType`` event, ``Event`` TEMPLATESENDJOBFINISH, ``MsgID``, ``Status``) is one receipt; any
+    other message or event gives none. Not XML, or XML with a DTD (entities), is MalformedReport.
+    """
+    if b"<!doctype" in body.lower() or b"<!entity" in body.lower():
+        raise MalformedReport(f"{SERVICE}推送的 XML 含 DTD 或实体声明，已拒收")
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise MalformedReport(f"{SERVICE}推送的内容不是合法的 XML") from exc
+    if root.tag != "xml":
+        raise MalformedReport(f"{SERVICE}推送的 XML 根元素应为 <xml>")
+
+    def field(name: str) -> str:
+        return (root.findtext(name) or "").strip()
+
+    if field("MsgType").lower() != "event" or field("Event").upper() != TEMPLATE_FINISHED:
+        return []
+    status = field("Status")
+    delivered = status.lower() == "success"
+    error = ""
+    if not delivered:
+        detail = status.split(":", 1)[1].strip().lower() if ":" in status else ""
+        reason = WECHAT_FAILURES.get(detail, "微信报告模板消息未送达")
+        error = f"{reason}（{status[:40] or '无状态'}）"
+    try:
+        at = datetime.fromtimestamp(int(field("CreateTime")), UTC)
+    except (ValueError, OverflowError, OSError):
+        at = None
+    return [
+        Receipt(
+            provider_message_id=field("MsgID")[:100],
+            delivered=delivered,
+            error=error,
+            at=at,
+            masked_recipient=mask_openid(field("FromUserName")),
+        )
+    ]
