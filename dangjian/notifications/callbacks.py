@@ -49,6 +49,13 @@ def _check_token(given: str, expected: str) -> None:
         raise Http404
 
 
+def _refusal(response: HttpResponse) -> HttpResponse:
+    """Mark a 4xx answer as logged: django.request would log it with the path, which holds the secret.
+    Our own warning (without the path) is logged instead."""
+    response._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log.log_response
+    return response
+
+
 def _read_body(request: HttpRequest) -> bytes | None:
     """The body, or None when it is larger than MAX_BODY_BYTES (read no further than that)."""
     try:
@@ -103,19 +110,19 @@ def _json_callback(
 ) -> HttpResponse:
     _check_token(token, callback_token())
     if request.method != "POST":
-        return JsonResponse(answer(1, POST_ONLY), status=405, headers={"Allow": "POST"})
+        return _refusal(JsonResponse(answer(1, POST_ONLY), status=405, headers={"Allow": "POST"}))
     body = _read_body(request)
     if body is None:
         logger.warning("%s delivery report refused: body larger than %d bytes", provider, MAX_BODY_BYTES)
-        return JsonResponse(answer(1, TOO_LARGE), status=413)
+        return _refusal(JsonResponse(answer(1, TOO_LARGE), status=413))
     try:
         receipts = parse(body)
     except MalformedReport as exc:
         logger.warning("%s delivery report refused (%d bytes): %s", provider, len(body), exc.reason)
-        return JsonResponse(answer(1, exc.reason), status=400)
+        return _refusal(JsonResponse(answer(1, exc.reason), status=400))
     if len(receipts) > MAX_RECEIPTS:
         logger.warning("%s delivery report refused: %d reports in one call", provider, len(receipts))
-        return JsonResponse(answer(1, TOO_LARGE), status=413)
+        return _refusal(JsonResponse(answer(1, TOO_LARGE), status=413))
     apply_receipts(provider, receipts)
     return JsonResponse(answer(0, ""))
 
@@ -152,22 +159,23 @@ def wechat_events(request: HttpRequest, token: str) -> HttpResponse:
     if not server_token:
         raise Http404
     if request.method not in ("GET", "POST"):
-        return HttpResponse(POST_ONLY, status=405, headers={"Allow": "GET, POST"}, content_type="text/plain; charset=utf-8")
+        return _refusal(HttpResponse(POST_ONLY, status=405, headers={"Allow": "GET, POST"}, content_type="text/plain; charset=utf-8"))
     timestamp, nonce = request.GET.get("timestamp", ""), request.GET.get("nonce", "")
     expected = wechat.server_signature(server_token, timestamp, nonce)
     if not hmac.compare_digest(request.GET.get("signature", "").encode("utf-8"), expected.encode("utf-8")):
         logger.warning("wechat server request with a wrong signature refused")
-        return HttpResponse("签名校验失败", status=403, content_type="text/plain; charset=utf-8")
+        return _refusal(HttpResponse("签名校验失败", status=403, content_type="text/plain; charset=utf-8"))
     if request.method == "GET":
         return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain; charset=utf-8")
     body = _read_body(request)
     if body is None:
-        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
+        logger.warning("wechat event refused: body larger than %d bytes", MAX_BODY_BYTES)
+        return _refusal(HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8"))
     try:
         receipts = wechat.parse_delivery_report(body)
     except MalformedReport as exc:
         logger.warning("wechat event refused (%d bytes): %s", len(body), exc.reason)
-        return HttpResponse(exc.reason, status=400, content_type="text/plain; charset=utf-8")
+        return _refusal(HttpResponse(exc.reason, status=400, content_type="text/plain; charset=utf-8"))
     if receipts:
         apply_receipts(wechat.WeChatTemplateProvider.name, receipts)
     return HttpResponse("success", content_type="text/plain; charset=utf-8")

@@ -360,15 +360,36 @@ def test_phone_numbers_never_appear_in_the_logs(caplog):
     sent_sms("aliyun", "biz-log")
     sent_sms("tencent", "sid-log")
     caplog.set_level(logging.DEBUG)
-    # when known, unknown, failed and malformed reports arrive
-    post("aliyun", [aliyun_item("biz-log"), aliyun_item("biz-nobody", success=False, code="UNDELIV", msg=f"{PHONE} 停机")])
-    post("tencent", [tencent_item("sid-log"), tencent_item("sid-nobody")])
-    post("aliyun", None, raw=json.dumps([{"phone_number": PHONE, "biz_id": "biz-log"}]).encode())
-    post("tencent", None, raw=f'[{{"mobile": "{PHONE}", "report_status": "SUCCESS", "sid": '.encode())
+    # caplog's handler also on our logger itself: records are seen before the root handler's masking filter
+    app_logger = logging.getLogger("dangjian.notifications")
+    app_logger.addHandler(caplog.handler)
+    try:
+        # when known, unknown, failed and malformed reports arrive
+        post("aliyun", [aliyun_item("biz-log"), aliyun_item("biz-nobody", success=False, code="UNDELIV", msg=f"{PHONE} 停机")])
+        post("tencent", [tencent_item("sid-log"), tencent_item("sid-nobody")])
+        post("aliyun", None, raw=json.dumps([{"phone_number": PHONE, "biz_id": "biz-log"}]).encode())
+        post("tencent", None, raw=f'[{{"mobile": "{PHONE}", "report_status": "SUCCESS", "sid": '.encode())
+    finally:
+        app_logger.removeHandler(caplog.handler)
     # then the log tells what happened, with the numbers masked
     assert "delivery report" in caplog.text
     assert "139****5678" in caplog.text
     assert PHONE not in caplog.text
+
+
+def test_the_secret_token_never_appears_in_the_logs(caplog):
+    # given a sent message
+    sent_sms("aliyun", "biz-secret")
+    caplog.set_level(logging.DEBUG)
+    # when refused (malformed, oversized, wrong method) and accepted reports arrive on the right URL
+    post("aliyun", None, raw=b"not json")
+    post("aliyun", None, raw=b" " * (callbacks.MAX_BODY_BYTES + 1))
+    Client().get(f"/notifications/callbacks/tencent/{TOKEN}/")
+    post_wechat(b"<", query=signed_query(token="forged"))
+    post("aliyun", [aliyun_item("biz-secret")])
+    # then the refusals are logged, without the path that holds the secret
+    assert "refused" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 # --- WeChat ----------------------------------------------------------------------------------------------
