@@ -25,6 +25,7 @@ def test_benchmark_small_prints_one_line_per_path_and_writes_the_same_as_json(tm
     assert re.match(r"^PB1 political_birthdays_today: [\d.]+ ms \(ratio [\d.]+ vs sql [\d.]+ ms\)", lines[0])
     assert re.match(r"^PB2 political_birthday_daily_job: [\d.]+ s \[day \d{4}-\d\d-\d\d, members \d+, messages [1-9]", lines[1])
     assert [line.split()[0] for line in lines] == ["PB1", "PB2", "P1", "P2"]
+    assert "queries 1, queries_for_10_rows 1" in lines[2]
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert [p["line"] for p in report["paths"]] == lines
     assert report["members"] == 2000 and report["city"] == "built"
