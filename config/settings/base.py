@@ -162,6 +162,11 @@ WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "").strip()
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "").strip()
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "").strip() or "https://api.weixin.qq.com"
 
+# Delivery reports from the SMS vendors and WeChat (docs/notifications.md §9). Unset: the callback
+# URLs answer 404.
+SMS_CALLBACK_TOKEN = os.environ.get("SMS_CALLBACK_TOKEN", "").strip()
+WECHAT_SERVER_TOKEN = os.environ.get("WECHAT_SERVER_TOKEN", "").strip()  # 令牌 in the official account's 服务器配置
+
 # Background jobs (STACK.md §7, docs/notifications.md). With CELERY_BROKER_URL: workers + exactly one
 # beat. Without: tasks run inline (eager) and the embedded scheduler inside runserver replaces beat.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
