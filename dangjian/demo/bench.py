@@ -8,37 +8,59 @@ here asserts a time.
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import http.client
+import io
+import json
 import logging
 import os
+import random
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Max
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from dangjian.accounts.choices import Role
+from dangjian.accounts.models import RoleGrant, User
+from dangjian.accounts.services import issue_api_token, revoke_api_token
 from dangjian.core import crypto
+from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.scope import Scope, path_range
 from dangjian.members.birthdays import birthday_members, send_political_birthdays, send_time
-from dangjian.members.models import Member
-from dangjian.members.selectors import MemberFilters, filter_members, masked, members_visible_to
+from dangjian.members.choices import Category, Education, Gender, MemberStatus
+from dangjian.members.importing import import_roster
+from dangjian.members.models import Member, MemberEvent
+from dangjian.members.selectors import MemberFilters, filter_members, masked, member_by_id_number, members_visible_to
 from dangjian.notifications.choices import MessageKind
 from dangjian.notifications.models import Message
 from dangjian.notifications.rules import political_birthday_month_days
 from dangjian.notifications.services import dispatch_due
-from dangjian.organisations.choices import OrgKind
+from dangjian.organisations.choices import OrgKind, Sector
 from dangjian.organisations.models import Organisation
 
-from .city import ROOT_CODE, counts_match, make_city
+from .city import ROOT_CODE, STEPLEN, counts_match, make_city, member_encoder
+from .people import Home, PersonMaker
 
 SCALES: dict[str, tuple[int, int]] = {"small": (20_000, 1_000), "city": (1_000_000, 50_000)}
 PAGE_SIZE = 50
 JOB_TARGET_SECONDS = 60.0
+IMPORT_ROWS: dict[str, int] = {"small": 2_000, "city": 100_000}
 
 
 class BenchmarkInvariantBroken(Exception):
@@ -53,6 +75,7 @@ class PathResult:
     baseline_ms: float | None = None
     target: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    baseline: str = "sql"
 
     @property
     def ratio(self) -> float | None:
@@ -60,7 +83,7 @@ class PathResult:
 
     def line(self) -> str:
         if self.baseline_ms is not None:
-            text = f"{self.id} {self.name}: {self.ms:.1f} ms (ratio {self.ratio:.2f} vs sql {self.baseline_ms:.1f} ms)"
+            text = f"{self.id} {self.name}: {self.ms:.1f} ms (ratio {self.ratio:.2f} vs {self.baseline} {self.baseline_ms:.1f} ms)"
         else:
             text = f"{self.id} {self.name}: {self.ms / 1000:.2f} s"
         details = ", ".join(f"{k} {v}" for k, v in self.extra.items())
@@ -296,6 +319,332 @@ def p2_subtree_counts(repeat: int) -> PathResult:
     return PathResult("P2", "subtree_counts", ms, base_ms, "≤ 2×", {"street": street.code, "members": count})
 
 
+# --- P3 (issue 9) ---------------------------------------------------------------------------------------
+
+IMPORT_CODE = f"{ROOT_CODE}-BENCH-IMPORT"
+IMPORT_REGION = "110105"  # not one of the city's regions (names.REGION_CODES): the roster's IDs are new
+ROSTER_HEADER = (
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "公民身份号码",
+    "出生日期",
+    "学历",
+    "人员类别",
+    "入党日期",
+    "转正日期",
+    "党员状态",
+    "联系电话",
+    "家庭住址",
+)
+
+
+def roster_people(rows: int, *, seed: int, today: date) -> list[dict[str, Any]]:
+    """``rows`` new members (model field values) with ID numbers no city member has."""
+    maker = PersonMaker(rng=random.Random(f"benchmark:{seed}:roster"), today=today)
+    home = Home("和平街道", "和平长青社区", "长青小区", ("长青路", "长青东街", "和平长青巷"))
+    seen: set[str] = set()
+    people = []
+    for n in range(rows):
+        status = MemberStatus.PROBATIONARY if n % 20 == 0 else MemberStatus.FULL
+        values = maker.person("community", home, status=status)
+        odd = 1 if values["gender"] == "male" else 0
+        sequence = (n * 2 + odd) % 1000
+        while (number := make_id_number(IMPORT_REGION, values["birth_date"], sequence)) in seen:
+            sequence = (sequence + 2) % 1000
+        seen.add(number)
+        values["id_number"] = number
+        people.append(values)
+    return people
+
+
+def roster_csv(people: list[dict[str, Any]]) -> bytes:
+    """The people as a roster file a secretary would upload (CSV, labels as the template writes them)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ROSTER_HEADER)
+    for n, p in enumerate(people, start=1):
+        writer.writerow(
+            (
+                n,
+                p["name"],
+                Gender(p["gender"]).label,
+                p["ethnicity"],
+                p["id_number"],
+                p["birth_date"].isoformat(),
+                Education(p["education"]).label if p.get("education") else "",
+                Category(p["category"]).label if p.get("category") else "",
+                p["join_date"].isoformat(),
+                p["full_date"].isoformat() if p.get("full_date") else "",
+                MemberStatus(p["status"]).label,
+                p["phone"],
+                p["address"],
+            )
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def _drop_import_branch() -> None:
+    """Everything P3 wrote (a crashed earlier run included), except its append-only audit rows."""
+    branch = Organisation.objects.filter(code=IMPORT_CODE).first()
+    if branch is None:
+        return
+    # plain DELETEs: the ORM's collector would fetch 100,000 ids for the cascades first (nothing else
+    # refers to these fresh members)
+    _delete_members(branch)
+    Organisation.objects.get(pk=branch.pk).delete()  # treebeard: the node, and the parent's numchild
+
+
+def _delete_members(branch: Organisation) -> None:
+    members, events = Member._meta.db_table, MemberEvent._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {events} WHERE member_id IN (SELECT id FROM {members} WHERE organisation_id = %s)", [branch.pk])
+        cursor.execute(f"DELETE FROM {members} WHERE organisation_id = %s", [branch.pk])
+
+
+def _import_branch() -> tuple[Organisation, Organisation]:
+    """A fresh branch under the city's first community, and that community's street."""
+    _drop_import_branch()
+    community = Organisation.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE, code__startswith=f"{ROOT_CODE}-").order_by("path").first()
+    assert community is not None
+    branch = Organisation.objects.add_child(
+        community,
+        create_kwargs={"code": IMPORT_CODE, "name": "基准测试名册导入党支部", "kind": OrgKind.GRID_BRANCH, "sector": Sector.COMMUNITY},
+    )
+    street = Organisation.objects.get(path=community.path[: 2 * STEPLEN])
+    return branch, street
+
+
+def _copy_rows(people: list[dict[str, Any]], branch: Organisation) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows the ORM would write for ``people`` in ``branch`` (encrypted, blind-indexed), without ``id``."""
+    encode = member_encoder(connection)
+    columns = [f.column for f in Member._meta.concrete_fields]
+    at = columns.index("id")
+    rows = [encode({**p, "organisation_id": branch.pk}) for p in people]
+    return columns[:at] + columns[at + 1 :], [row[:at] + row[at + 1 :] for row in rows]
+
+
+def _baseline_load(columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+    """Seconds to write ``rows``: psycopg COPY on PostgreSQL, executemany INSERT elsewhere."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = Member._meta.db_table
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+    return time.perf_counter() - started
+
+
+def p3_roster_import(rows: int, *, seed: int, today: date) -> PathResult:
+    """A roster of ``rows`` new members through members.importing.import_roster into a fresh branch,
+    vs COPY (executemany off PostgreSQL) of the same rows already encrypted. Runs once; cleans up."""
+    people = roster_people(rows, seed=seed, today=today)
+    data = roster_csv(people)
+    branch, street = _import_branch()
+    try:
+        columns, encoded = _copy_rows(people, branch)
+        copy_s = _baseline_load(columns, encoded)
+        copied = Member.objects.filter(organisation=branch).count()
+        _delete_members(branch)
+        scope = Scope(user_id=None, roles={"org_admin": (street.path,)}, role_org_ids={"org_admin": (street.pk,)})
+        limits = {"IMPORT_MAX_ROWS": max(settings.IMPORT_MAX_ROWS, rows), "IMPORT_MAX_BYTES": max(settings.IMPORT_MAX_BYTES, 2 * len(data))}
+        with override_settings(**limits):
+            started = time.perf_counter()
+            report = import_roster(
+                actor=None, scope=scope, org=branch, data=data, filename="benchmark-roster.csv", dry_run=False, today=today
+            )
+            import_s = time.perf_counter() - started
+        if report.errors:
+            raise BenchmarkInvariantBroken(f"P3: the import refused the roster: {report.errors[:3]}")
+        imported = Member.objects.filter(organisation=branch).count()
+        if not (copied == imported == report.created == rows):
+            raise BenchmarkInvariantBroken(f"P3: {rows} rows, COPY wrote {copied}, the import {imported} (created {report.created})")
+        probe = people[rows // 2]["id_number"]
+        found = member_by_id_number(probe)
+        if found is None or found.organisation_id != branch.pk or found.name != people[rows // 2]["name"]:
+            raise BenchmarkInvariantBroken("P3: the blind index does not find an imported ID number")
+    finally:
+        _drop_import_branch()
+    return PathResult(
+        "P3",
+        "roster_import",
+        import_s * 1000,
+        copy_s * 1000,
+        "≥ 30 % of COPY's rows/s; 100,000 rows < 60 s",
+        {
+            "rows": rows,
+            "import_rows_per_s": round(rows / import_s),
+            "copy_rows_per_s": round(rows / copy_s),
+            "speed_vs_copy": f"{copy_s / import_s:.0%}",
+            "csv_mb": round(len(data) / 1e6, 1),
+        },
+        baseline="copy" if connection.vendor == "postgresql" else "executemany",
+    )
+
+
+# --- P7 (issue 9) ---------------------------------------------------------------------------------------
+
+API_PATH = f"/api/v1/members?limit={PAGE_SIZE}"
+BARE_PATH = "/healthz"  # a bare Django JSON view (JsonResponse, no database), served the same way
+BENCH_USERNAME = "benchmark-street-admin"
+
+
+class ServerDidNotStart(Exception):
+    """gunicorn could not be started or did not answer; ``str()`` says why."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(port: int) -> dict[str, str]:
+    from config.settings import base
+
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        FIELD_KEYS=settings.FIELD_KEYS or base._DEMO_FIELD_KEYS,
+        BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY or base._DEMO_BLIND_KEY,
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 2, timeout: float = 30.0) -> Iterator[int]:
+    """gunicorn config.wsgi on a free 127.0.0.1 port, killed (its whole process group) on exit."""
+    port = _free_port()
+    log = tempfile.TemporaryFile()
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    try:
+        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=_server_env(port), stdout=log, stderr=log, start_new_session=True)
+    except OSError as exc:
+        log.close()
+        raise ServerDidNotStart(f"gunicorn: {exc}") from exc
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if server.poll() is not None:
+                log.seek(0)
+                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+                raise ServerDidNotStart(f"gunicorn exited with {server.returncode}: {' | '.join(tail)}")
+            try:
+                if _get(http.client.HTTPConnection("127.0.0.1", port, timeout=2), BARE_PATH, {})[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerDidNotStart(f"gunicorn did not answer {BARE_PATH} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield port
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        log.close()
+
+
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def load(port: int, path: str, headers: dict[str, str], *, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads, each with one keep-alive connection (reopened when the server closes it),
+    sending GET ``path`` back to back for ``seconds``; requests/s of the 200 answers."""
+    stop = threading.Event()
+    done: list[int] = [0] * clients
+    failures: list[str] = []
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while not stop.is_set():
+                status, body = _get(conn, path, headers)
+                if status != 200:
+                    failures.append(f"{status} {body[:200]!r}")
+                    return
+                done[n] += 1
+        except (OSError, http.client.HTTPException) as exc:
+            failures.append(repr(exc))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(60)
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise BenchmarkInvariantBroken(f"P7: GET {path} failed: {failures[0]}")
+    return {"requests": sum(done), "per_s": sum(done) / elapsed}
+
+
+def _street_admin_token(street: Organisation) -> tuple[Any, Any, str]:
+    """The benchmark's street administrator (kept between runs: audit rows refer to it) and a new token."""
+    user, _created = User.objects.get_or_create(username=BENCH_USERNAME, defaults={"display_name": "基准测试街道管理员"})
+    RoleGrant.objects.get_or_create(user=user, role=Role.ORG_ADMIN, organisation=street)
+    token, key = issue_api_token(user=user, name="基准测试 P7")
+    return user, token, key
+
+
+def p7_api_list_throughput(*, clients: int, seconds: float) -> PathResult | str:
+    """GET /api/v1/members?limit=50 as a street administrator (token) under ``clients`` concurrent
+    clients, gunicorn with 2 workers, vs /healthz served the same way. A note instead when gunicorn
+    cannot start."""
+    street, _scope = street_scope()
+    user, token, key = _street_admin_token(street)
+    try:
+        with gunicorn(workers=2) as port:
+            headers = {"Authorization": f"Bearer {key}"}
+            status, body = _get(http.client.HTTPConnection("127.0.0.1", port, timeout=30), API_PATH, headers)
+            items = json.loads(body).get("items", []) if status == 200 else []
+            if len(items) != PAGE_SIZE:
+                raise BenchmarkInvariantBroken(f"P7: GET {API_PATH} answered {status} with {len(items)} rows, not {PAGE_SIZE}")
+            api = load(port, API_PATH, headers, clients=clients, seconds=seconds)
+            bare = load(port, BARE_PATH, {}, clients=clients, seconds=seconds)
+    except ServerDidNotStart as exc:
+        return f"P7 api_list_throughput: skipped — {exc}"
+    finally:
+        revoke_api_token(actor=user, token_id=token.pk)
+        RoleGrant.objects.filter(user=user).delete()
+    return PathResult(
+        "P7",
+        "api_list_throughput",
+        1000 / api["per_s"],
+        1000 / bare["per_s"],
+        "≥ 40 % of the bare view's requests/s",
+        {
+            "api_rps": round(api["per_s"], 1),
+            "bare_rps": round(bare["per_s"], 1),
+            "share_of_bare": f"{api['per_s'] / bare['per_s']:.0%}",
+            "clients": clients,
+            "seconds_each": seconds,
+            "workers": 2,
+        },
+        baseline="healthz",
+    )
+
+
 # --- the run ----------------------------------------------------------------------------------------------
 
 
@@ -307,21 +656,42 @@ def environment() -> dict[str, Any]:
 
 
 def run(
-    *, scale: str, members: int, orgs: int, seed: int, repeat: int, log: Callable[[str], None], emit: Callable[[PathResult], None]
+    *,
+    scale: str,
+    members: int,
+    orgs: int,
+    seed: int,
+    repeat: int,
+    import_rows: int,
+    api_clients: int,
+    api_seconds: float,
+    skip_api: bool,
+    log: Callable[[str], None],
+    emit: Callable[[PathResult], None],
 ) -> dict[str, Any]:
     """Build or reuse the city, then measure every path; emit each result as soon as it is known."""
     report: dict[str, Any] = {"scale": scale, "members": members, "orgs": orgs, "seed": seed, "repeat": repeat, **environment()}
     report.update(ensure_city(members=members, orgs=orgs, seed=seed, log=log))
     today = timezone.localdate()
     paths: list[PathResult] = []
+    skipped: list[str] = []
     for measure in (
         lambda: pb1_political_birthdays_today(repeat, today),
         lambda: pb2_political_birthday_daily_job(birthday_day(today + timedelta(days=1))),
         lambda: p1_member_list_street(repeat),
         lambda: p2_subtree_counts(repeat),
+        lambda: p3_roster_import(import_rows, seed=seed, today=today),
+        lambda: (
+            "P7 api_list_throughput: skipped (--skip-api)" if skip_api else p7_api_list_throughput(clients=api_clients, seconds=api_seconds)
+        ),
     ):
         result = measure()
+        if isinstance(result, str):
+            skipped.append(result)
+            log(result)
+            continue
         paths.append(result)
         emit(result)
     report["paths"] = [p.as_json() for p in paths]
+    report["skipped"] = skipped
     return report
