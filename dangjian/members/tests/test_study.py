@@ -404,6 +404,7 @@ def test_LIFE_020_the_reading_page_has_no_timer_and_no_study_time(world, login):
 
 
 def test_LIFE_022_the_reading_page_has_no_check_in(world, login):
+    """LIFE-022: no daily check-in (打卡) on the study page."""
     # reading is not a daily check-in: the member's page posts nothing and offers no 打卡 or 签到
     main = _member_page(world, login).split('<main id="main">', 1)[1]
     assert "<form" not in main
@@ -411,6 +412,7 @@ def test_LIFE_022_the_reading_page_has_no_check_in(world, login):
 
 
 def test_LIFE_024_no_photo_or_screenshot_is_asked_of_the_reader(world, login):
+    """LIFE-024: no photo or screenshot demanded as proof."""
     # no proof of study is required: nothing can be uploaded on the reading page
     main = _member_page(world, login).split('<main id="main">', 1)[1]
     assert 'type="file"' not in main

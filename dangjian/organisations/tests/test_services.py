@@ -433,6 +433,7 @@ def test_a_member_of_a_branch_below_sits_on_the_community_committee_in_full(worl
 
 
 def test_ORG_012_a_member_of_the_branch_leads_its_party_group(world):
+    """ORG-012: a group holds no 组织关系; its leader is a member of the branch above."""
     # given a 党小组 under branch A1-1, whose members belong to the branch, not the group
     group = make_org(world.branch_a1_1, "第一党小组", OrgKind.PARTY_GROUP)
     member = world.a1_1_members[0]
