@@ -6,7 +6,8 @@
 #   with production settings and the app role; /healthz and the login page (and the HTTP → HTTPS
 #   redirect); a Celery worker and one beat from their unit files, a job processed through Redis;
 #   the app role cannot UPDATE/DELETE/TRUNCATE audit rows; backup.sh (pg_dump -Fc), pg_restore into a
-#   second scratch database, row counts compared; nginx -t, logrotate -d, systemd-analyze when present.
+#   second scratch database, row counts compared; pitr_drill.sh (pg_basebackup + WAL archive replayed
+#   on a throwaway cluster); nginx -t, logrotate -d, systemd-analyze when present.
 # Everything it starts is stopped and everything it creates dropped on exit. Exit status 0 only if all passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -223,6 +224,14 @@ after=$(counts "$RESTORE_DB")
 [ "$before" = "$after" ] || fail "row counts differ after restore: $DB: $before / $RESTORE_DB: $after"
 case $before in *"members_member=0 "*) fail "nothing to compare: members_member is empty" ;; esac
 say "backup $(basename "$dump") ($(du -h "$dump" | cut -f1)) restored into $RESTORE_DB; row counts equal: $before"
+
+# continuous archiving: pg_basebackup + WAL replay on a throwaway cluster (needs root or postgres)
+if [ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] && { [ "$(id -u)" -eq 0 ] || [ "$(id -un)" = postgres ]; }; then
+	"$OPS/pitr_drill.sh" "${OPS_PITR_PORT:-54329}" >"$WORK/pitr.log" 2>&1 || fail "pitr_drill.sh (pg_basebackup + WAL archive restore)"
+	say "$(tail -n 1 "$WORK/pitr.log")"
+else
+	say "note: not root/postgres or no initdb; the pg_basebackup + WAL archive drill (scripts/ops/pitr_drill.sh) was skipped"
+fi
 
 # --- 8. config files that need their tools ---------------------------------------------------
 if command -v nginx >/dev/null; then
