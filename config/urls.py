@@ -10,6 +10,7 @@ from .api import api
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.organisations.urls")),
     path("members/", include("dangjian.members.urls")),

@@ -12,7 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from .scopes import build_scope
 
 # /notifications/callbacks/: the SMS and WeChat vendors' delivery reports (each URL checks its own secret)
-PUBLIC_PREFIXES = ("/accounts/login/", "/api/", "/static/", "/healthz", "/notifications/callbacks/")
+PUBLIC_PREFIXES = ("/accounts/login/", "/api/", "/static/", "/healthz", "/readyz", "/notifications/callbacks/")
 
 
 class ScopeMiddleware:
