@@ -227,6 +227,10 @@ class Table:
     def has(self, name: str) -> bool:
         return name in self.columns
 
+    def column_order(self) -> dict[str, int]:
+        """Column header -> its position in the sheet, for listing problems as the user reads them."""
+        return {c.label: c.index for cols in self.columns.values() for c in cols}
+
     def label(self, name: str) -> str:
         cols = self.columns.get(name)
         return cols[0].label if cols else ""

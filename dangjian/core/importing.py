@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+CREATE, UPDATE, UNCHANGED = "新增", "更新", "无变化"
+
 
 @dataclass(frozen=True)
 class ImportProblem:
@@ -35,6 +37,24 @@ class ImportReport:
     dry_run: bool = False
     # remarks that are not errors: ignored columns, skipped footer/example rows
     notes: list[str] = field(default_factory=list)
+
+    def add_problems(self, problems: list[ImportProblem], *, column_order: dict[str, int]) -> None:
+        """Add problems sorted by row, then by column as they stand in the sheet."""
+        self.errors.extend(sorted(problems, key=lambda p: (p.row, column_order.get(p.column, 999))))
+
+    @staticmethod
+    def action_for(*, is_new: bool, changed: bool) -> str:
+        return CREATE if is_new else (UPDATE if changed else UNCHANGED)
+
+    def add_plan(self, row: int, action: str, summary: str) -> None:
+        """One previewed row, counted as created, updated or unchanged by its action."""
+        self.preview.append((row, action, summary))
+        if action == CREATE:
+            self.created += 1
+        elif action == UPDATE:
+            self.updated += 1
+        else:
+            self.unchanged += 1
 
     @property
     def ok(self) -> bool:

@@ -48,7 +48,7 @@ from dangjian.core.excel import (
     read_table,
 )
 from dangjian.core.idnumber import normalise_id_number, parse_id_number
-from dangjian.core.importing import ImportProblem, ImportReport
+from dangjian.core.importing import CREATE, UPDATE, ImportProblem, ImportReport
 from dangjian.core.masking import MASK_CHAR, mask_id_number
 from dangjian.core.rules import RuleViolation
 from dangjian.core.scope import Scope, path_range
@@ -254,19 +254,13 @@ def import_roster(
     for row in rows:
         _judge(row, today=today)
 
-    order = {c.label: c.index for cols in table.columns.values() for c in cols}
-    problems = [p for row in rows for p in row.problems]
-    problems.sort(key=lambda p: (p.row, order.get(p.column, 999)))
-    report.errors.extend(problems)
+    report.add_problems([p for row in rows for p in row.problems], column_order=table.column_order())
     if report.errors:
         return report
 
     for row in rows:
-        action = "新增" if row.member is None else ("更新" if row.changed else "无变化")
-        report.preview.append((row.number, action, _summary(row, action)))
-    report.created = sum(1 for r in rows if r.member is None)
-    report.updated = sum(1 for r in rows if r.member is not None and r.changed)
-    report.unchanged = sum(1 for r in rows if r.member is not None and not r.changed)
+        action = report.action_for(is_new=row.member is None, changed=row.changed)
+        report.add_plan(row.number, action, _summary(row, action))
     if dry_run:
         return report
     try:
@@ -728,11 +722,11 @@ def _summary(row: _Row, action: str) -> str:
     merged = row.merged
     who = f"{merged.get('name')}（{mask_id_number(merged.get('id_number'))}）"
     branch = merged["organisation"].name if merged.get("organisation") else ""
-    if action == "新增":
+    if action == CREATE:
         gender = Gender(merged["gender"]).label if merged.get("gender") in Gender.values else ""
         status = MemberStatus(merged["status"]).label if merged.get("status") in MemberStatus.values else ""
         return f"{who}，{gender}，{status}，入党日期{merged.get('join_date')}，{branch}"
-    if action == "更新":
+    if action == UPDATE:
         labels = [str(Member._meta.get_field(f).verbose_name) for f in row.changed]
         return f"{who}：修改{'、'.join(labels)}"
     return who

@@ -40,7 +40,7 @@ from dangjian.core.excel import (
     text_cell,
     workbook_bytes,
 )
-from dangjian.core.importing import ImportProblem, ImportReport
+from dangjian.core.importing import CREATE, UPDATE, ImportProblem, ImportReport
 from dangjian.core.rules import RuleViolation
 from dangjian.core.scope import Scope, common_ancestor_path
 
@@ -177,18 +177,13 @@ def import_organisations(
     for row in rows:
         _check_kind(row)
         _diff(row, has_sector=table.has("sector"))
-    order = {c.label: c.index for cols in table.columns.values() for c in cols}
-    problems = sorted((p for r in rows for p in r.problems), key=lambda p: (p.row, order.get(p.column, 999)))
-    report.errors.extend(problems)
+    report.add_problems([p for r in rows for p in r.problems], column_order=table.column_order())
     if report.errors:
         return report
 
     for row in rows:
-        action = "新增" if row.existing is None else ("更新" if row.changed else "无变化")
-        report.preview.append((row.number, action, _summary(row, action)))
-    report.created = sum(1 for r in rows if r.existing is None)
-    report.updated = sum(1 for r in rows if r.existing is not None and r.changed)
-    report.unchanged = sum(1 for r in rows if r.existing is not None and not r.changed)
+        action = report.action_for(is_new=row.existing is None, changed=row.changed)
+        report.add_plan(row.number, action, _summary(row, action))
     if dry_run:
         return report
     try:
@@ -412,11 +407,11 @@ def _diff(row: _Row, *, has_sector: bool) -> None:
 
 def _summary(row: _Row, action: str) -> str:
     name, code = row.values.get("name"), row.code
-    if action == "新增":
+    if action == CREATE:
         kind = OrgKind(row.values["kind"]).label
         parent = f"，上级{row.parent_code}" if row.parent_code else "，顶层组织"
         return f"{name}（{code}，{kind}{parent}）"
-    if action == "更新":
+    if action == UPDATE:
         labels = "、".join(str(Organisation._meta.get_field(f).verbose_name) for f in row.changed)
         return f"{name}（{code}）：修改{labels}"
     return f"{name}（{code}）"
