@@ -5,9 +5,13 @@ from ninja import Swagger
 from dangjian.accounts.api import api_auth
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api import DangjianAPI, install_error_handlers
+from dangjian.meetings.api import router as meetings_router
 from dangjian.members.api import router as members_router
 from dangjian.notifications.api import router as inbox_router
 from dangjian.organisations.api import router as organisations_router
+from dangjian.recruitment.api import router as recruitment_router
+from dangjian.transfers.api import router as transfers_router
+from dangjian.venues.api import router as venues_router
 
 DESCRIPTION = """组织与党员数据接口。
 
@@ -36,3 +40,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/members", members_router)
 api.add_router("/inbox", inbox_router)
+api.add_router("/meetings", meetings_router)
+api.add_router("/transfers", transfers_router)
+api.add_router("/bases", venues_router)
+api.add_router("/development", recruitment_router)

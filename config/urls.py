@@ -18,6 +18,10 @@ urlpatterns = [
     path("notifications/messages/", include("dangjian.members.message_urls")),
     path("notifications/", include("dangjian.notifications.urls")),
     path("study/", include("dangjian.members.study_urls")),
+    path("meetings/", include("dangjian.meetings.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("bases/", include("dangjian.venues.urls")),
+    path("development/", include("dangjian.recruitment.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

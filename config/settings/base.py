@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "dangjian.organisations",
     "dangjian.accounts",
     "dangjian.members",
+    "dangjian.venues",
+    "dangjian.meetings",
+    "dangjian.transfers",
+    "dangjian.recruitment",
     "dangjian.demo",
 ]
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
@@ -36,8 +37,18 @@ CATCH_UP_DAYS = 7
 DEFAULT_DAILY_JOBS_AT = "07:30"
 
 
+def daily_job_paths() -> dict[str, str]:
+    """``settings.DAILY_JOBS`` plus the ``daily_jobs`` each installed app declares on its AppConfig
+    (a workflow app adds its reminders there, not in the settings)."""
+    paths: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        paths.update(getattr(config, "daily_jobs", None) or {})
+    paths.update(getattr(settings, "DAILY_JOBS", {}))
+    return paths
+
+
 def daily_jobs() -> dict[str, Callable[..., dict[str, Any]]]:
-    return {name: import_string(path) for name, path in getattr(settings, "DAILY_JOBS", {}).items()}
+    return {name: import_string(path) for name, path in daily_job_paths().items()}
 
 
 def daily_jobs_at() -> time:

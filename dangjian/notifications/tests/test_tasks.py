@@ -17,7 +17,7 @@ from dangjian.notifications import scheduler
 from dangjian.notifications.choices import MessageKind, MessageStatus
 from dangjian.notifications.models import JobRun, Message, NotificationSettings
 from dangjian.notifications.recipients import Recipient
-from dangjian.notifications.scheduler import EmbeddedScheduler, should_start
+from dangjian.notifications.scheduler import EmbeddedScheduler, daily_job_paths, should_start
 from dangjian.notifications.services import notify
 from dangjian.notifications.tasks import dispatch_due_task, run_daily_jobs_task, send_message_task
 from dangjian.notifications.tests.recording import RecordingProvider, install_recording_provider
@@ -56,6 +56,8 @@ def test_beat_dispatches_every_minute_and_runs_the_daily_jobs_at_07_30():
     daily = schedule["notifications-daily-jobs"]
     assert daily["task"] == "notifications.run_daily_jobs" and daily["schedule"] == crontab(hour=7, minute=30)
     assert settings.DAILY_JOBS == {"political_birthday": "dangjian.members.birthdays.send_political_birthdays"}
+    # workflow apps add their own daily jobs on their AppConfig
+    assert daily_job_paths()["political_birthday"] == "dangjian.members.birthdays.send_political_birthdays"
 
 
 def test_send_message_task_sends_through_the_service_and_a_second_delivery_does_nothing(greeting, provider):
