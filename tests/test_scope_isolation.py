@@ -7,6 +7,7 @@ moment it is wired. A route whose id kwarg is not in ``KWARG_KINDS`` fails the t
 
 from __future__ import annotations
 
+import importlib
 import re
 import zipfile
 from dataclasses import dataclass
@@ -39,6 +40,20 @@ KWARG_KINDS: dict[tuple[str, str], str] = {
     ("api", "message_id"): "inbox_message",
     ("notifications", "token"): "callback_token",  # vendor delivery reports (notifications/callbacks.py)
 }
+# Workflow apps register their own kwargs and objects in ``dangjian/<app>/tests/scope_objects.py``:
+#   KWARG_KINDS = {("meetings", "pk"): "meeting", ...}
+#   def build(world) -> dict[kind, (ids outside charlie's and bob's subtrees, one id inside branch A1-1)]
+# so that a new module is walked here without editing this file.
+SCOPE_PLUGINS = []
+for _app in ("meetings", "transfers", "venues", "recruitment"):
+    try:
+        _plugin = importlib.import_module(f"dangjian.{_app}.tests.scope_objects")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"dangjian.{_app}.tests.scope_objects":
+            raise
+        continue
+    SCOPE_PLUGINS.append(_plugin)
+    KWARG_KINDS.update(_plugin.KWARG_KINDS)
 # Namespaces whose routes are not reachable by organisation roles at all, and what they answer instead.
 EXEMPT_NAMESPACES: dict[str, str] = {
     "admin": "Django admin: staff only; organisation roles are sent to the admin login",
@@ -114,7 +129,11 @@ def scene(world: Any) -> dict[str, Any]:
     for side, branch, member in (("乙", world.branch_b1_1, world.b1_1_members[0]), ("甲", world.branch_a1_1, world.a1_1_members[0])):
         topics[side] = StudyTopic.objects.create(title=f"{branch.name}学习专题", body="正文", organisation=branch)
         StudyTopicDelivery.objects.create(topic=topics[side], member=member, branch=branch)
+    plugin_objects: dict[str, tuple[list[int], int]] = {}
+    for plugin in SCOPE_PLUGINS:
+        plugin_objects.update(plugin.build(world))
     return {
+        "plugin_objects": plugin_objects,
         "world": world,
         "seats": seats,
         "frank_token": frank_token,
@@ -158,7 +177,9 @@ def _objects(scene: dict[str, Any], kind: str, persona: str) -> tuple[list[int],
         return [scene["topics"]["乙"].pk], scene["topics"]["甲"].pk
     if kind == "callback_token":  # not an object: a secret that is not SMS_CALLBACK_TOKEN answers 404 to anyone
         return ["not-the-callback-secret"], "another-wrong-secret"  # type: ignore[list-item,return-value]
-    raise AssertionError(f"no objects for kind {kind!r}: add them to _objects()")
+    if kind in scene["plugin_objects"]:
+        return scene["plugin_objects"][kind]
+    raise AssertionError(f"no objects for kind {kind!r}: add them to _objects() or the app's tests/scope_objects.py build()")
 
 
 def _request(client: Client, method: str, route: Route, url: str) -> Any:

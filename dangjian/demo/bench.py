@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import http.client
+import importlib
 import io
 import json
 import logging
@@ -18,14 +19,12 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,6 +38,7 @@ from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.accounts.services import issue_api_token, revoke_api_token
 from dangjian.core import crypto
+from dangjian.core.benchkit import BenchmarkInvariantBroken, PathResult, query_count, same, sql, timed_pair
 from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.scope import Scope, path_range
@@ -61,99 +61,6 @@ SCALES: dict[str, tuple[int, int]] = {"small": (20_000, 1_000), "city": (1_000_0
 PAGE_SIZE = 50
 JOB_TARGET_SECONDS = 60.0
 IMPORT_ROWS: dict[str, int] = {"small": 2_000, "city": 100_000}
-
-
-class BenchmarkInvariantBroken(Exception):
-    """A path returned other rows than its baseline: the figures would mean nothing."""
-
-
-@dataclass
-class PathResult:
-    id: str
-    name: str
-    ms: float
-    baseline_ms: float | None = None
-    target: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    baseline: str = "sql"
-
-    @property
-    def ratio(self) -> float | None:
-        return self.ms / self.baseline_ms if self.baseline_ms else None
-
-    def line(self) -> str:
-        if self.baseline_ms is not None:
-            text = f"{self.id} {self.name}: {self.ms:.1f} ms (ratio {self.ratio:.2f} vs {self.baseline} {self.baseline_ms:.1f} ms)"
-        else:
-            text = f"{self.id} {self.name}: {self.ms / 1000:.2f} s"
-        details = ", ".join(f"{k} {v}" for k, v in self.extra.items())
-        if details:
-            text += f" [{details}]"
-        if self.target:
-            text += f" target {self.target}"
-        return text
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ratio"] = round(self.ratio, 3) if self.ratio else None
-        data["ms"] = round(self.ms, 3)
-        data["baseline_ms"] = round(self.baseline_ms, 3) if self.baseline_ms is not None else None
-        data["line"] = self.line()
-        return data
-
-
-def timed(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median milliseconds of ``repeat`` runs after one warm-up run, and the warm-up's result."""
-    result = func()
-    runs = []
-    for _ in range(max(1, repeat)):
-        started = time.perf_counter()
-        func()
-        runs.append((time.perf_counter() - started) * 1000)
-    return statistics.median(runs), result
-
-
-def timed_pair(ours: Callable[[], Any], baseline: Callable[[], Any], repeat: int) -> tuple[float, float, Any, Any]:
-    """Median milliseconds of a path and of its baseline, measured in alternation (ours first, then
-    the baseline first, …) after one warm-up of each, so that a burst of load on the machine falls on
-    both sides instead of on whichever ran during it; and the warm-ups' results."""
-    result, expected = ours(), baseline()
-    runs: dict[int, list[float]] = {0: [], 1: []}
-    for n in range(max(1, repeat)):
-        order = ((0, ours), (1, baseline)) if n % 2 == 0 else ((1, baseline), (0, ours))
-        for side, func in order:
-            started = time.perf_counter()
-            func()
-            runs[side].append((time.perf_counter() - started) * 1000)
-    return statistics.median(runs[0]), statistics.median(runs[1]), result, expected
-
-
-def query_count(func: Callable[[], Any]) -> int:
-    """Queries ``func`` runs (an execute wrapper: the debug query log is bounded and fills up in PB2)."""
-    count = 0
-
-    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        func()
-    return count
-
-
-def sql(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
-
-
-def same(path_id: str, ours: list[Any], theirs: list[Any]) -> None:
-    if ours != theirs:
-        raise BenchmarkInvariantBroken(
-            f"{path_id}: the selector returned {len(ours)} rows, the SQL baseline {len(theirs)}; first difference near "
-            f"{next((a, b) for a, b in zip(ours + [None] * len(theirs), theirs + [None] * len(ours), strict=False) if a != b)}"
-        )
 
 
 # --- the city -----------------------------------------------------------------------------------
@@ -678,6 +585,26 @@ def environment() -> dict[str, Any]:
     return info
 
 
+WORKFLOW_APPS = ("meetings", "venues", "transfers", "recruitment")
+
+
+def app_bench_modules() -> list[Any]:
+    """The ``bench`` module of each workflow app that has one: ``measure(*, repeat, today, log) -> list[PathResult | str]``."""
+    modules = []
+    for app in WORKFLOW_APPS:
+        name = f"dangjian.{app}.bench"
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def _as_list(result: Any) -> list[Any]:
+    return list(result) if isinstance(result, list | tuple) else [result]
+
+
 def run(
     *,
     scale: str,
@@ -707,14 +634,15 @@ def run(
         lambda: (
             "P7 api_list_throughput: skipped (--skip-api)" if skip_api else p7_api_list_throughput(clients=api_clients, seconds=api_seconds)
         ),
+        *(lambda module=module: module.measure(repeat=repeat, today=today, log=log) for module in app_bench_modules()),
     ):
-        result = measure()
-        if isinstance(result, str):
-            skipped.append(result)
-            log(result)
-            continue
-        paths.append(result)
-        emit(result)
+        for result in _as_list(measure()):
+            if isinstance(result, str):
+                skipped.append(result)
+                log(result)
+                continue
+            paths.append(result)
+            emit(result)
     report["paths"] = [p.as_json() for p in paths]
     report["skipped"] = skipped
     return report

@@ -13,6 +13,7 @@ for every row, and one audit event records the whole run, as an import does.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ def seed_district(plan: DistrictPlan, *, admin_password: str | None, admin_passw
         members = _write_members(plan, orgs, units, result)
         _write_seats(plan, orgs, members, result)
         _write_accounts(plan, orgs, admin_password, admin_password_shown, result)
+        _seed_workflow_apps(plan, orgs[ROOT_CODE], result)
         if result.created:
             root = orgs[ROOT_CODE]
             record_event(
@@ -116,6 +118,24 @@ def seed_district(plan: DistrictPlan, *, admin_password: str | None, admin_passw
             cursor.execute(f"ANALYZE {Member._meta.db_table}, {Organisation._meta.db_table}")
     result.seconds = time.perf_counter() - started
     return result
+
+
+WORKFLOW_APPS = ("venues", "meetings", "transfers", "recruitment")
+
+
+def _seed_workflow_apps(plan: DistrictPlan, root: Organisation, result: SeedResult) -> None:
+    """Each workflow app's ``demo.seed_demo(*, root, today, seed) -> dict[label, created]``: records
+    that show the module at work (idempotent: an app that already has demo records adds nothing)."""
+    for app in WORKFLOW_APPS:
+        name = f"dangjian.{app}.demo"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        for label, created in module.seed_demo(root=root, today=plan.today, seed=plan.seed).items():
+            result.created[label] += created
 
 
 def _check_root() -> None:
