@@ -8,7 +8,6 @@ here asserts a time.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import http.client
 import importlib
@@ -17,14 +16,8 @@ import json
 import logging
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,7 +31,18 @@ from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.accounts.services import issue_api_token, revoke_api_token
 from dangjian.core import crypto
-from dangjian.core.benchkit import BenchmarkInvariantBroken, PathResult, query_count, same, sql, timed_pair
+from dangjian.core.benchkit import (
+    BenchmarkInvariantBroken,
+    PathResult,
+    ServerDidNotStart,
+    gunicorn,
+    http_get,
+    load,
+    query_count,
+    same,
+    sql,
+    timed_pair,
+)
 from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.scope import Scope, path_range
@@ -424,111 +428,6 @@ BARE_PATH = "/healthz"  # a bare Django JSON view (JsonResponse, no database), s
 BENCH_USERNAME = "benchmark-street-admin"
 
 
-class ServerDidNotStart(Exception):
-    """gunicorn could not be started or did not answer; ``str()`` says why."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_env(port: int) -> dict[str, str]:
-    from config.settings import base
-
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-" + "x" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        FIELD_KEYS=settings.FIELD_KEYS or base._DEMO_FIELD_KEYS,
-        BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY or base._DEMO_BLIND_KEY,
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-@contextlib.contextmanager
-def gunicorn(workers: int = 2, timeout: float = 30.0) -> Iterator[int]:
-    """gunicorn config.wsgi on a free 127.0.0.1 port, killed (its whole process group) on exit."""
-    port = _free_port()
-    log = tempfile.TemporaryFile()
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
-    try:
-        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=_server_env(port), stdout=log, stderr=log, start_new_session=True)
-    except OSError as exc:
-        log.close()
-        raise ServerDidNotStart(f"gunicorn: {exc}") from exc
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-                raise ServerDidNotStart(f"gunicorn exited with {server.returncode}: {' | '.join(tail)}")
-            try:
-                if _get(http.client.HTTPConnection("127.0.0.1", port, timeout=2), BARE_PATH, {})[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise ServerDidNotStart(f"gunicorn did not answer {BARE_PATH} within {timeout:.0f} s")
-            time.sleep(0.2)
-        yield port
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        log.close()
-
-
-def _get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-def load(port: int, path: str, headers: dict[str, str], *, clients: int, seconds: float) -> dict[str, Any]:
-    """``clients`` threads, each with one keep-alive connection (reopened when the server closes it),
-    sending GET ``path`` back to back for ``seconds``; requests/s of the 200 answers."""
-    stop = threading.Event()
-    done: list[int] = [0] * clients
-    failures: list[str] = []
-
-    def client(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        try:
-            while not stop.is_set():
-                status, body = _get(conn, path, headers)
-                if status != 200:
-                    failures.append(f"{status} {body[:200]!r}")
-                    return
-                done[n] += 1
-        except (OSError, http.client.HTTPException) as exc:
-            failures.append(repr(exc))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join(60)
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise BenchmarkInvariantBroken(f"P7: GET {path} failed: {failures[0]}")
-    return {"requests": sum(done), "per_s": sum(done) / elapsed}
-
-
 def _street_admin_token(street: Organisation) -> tuple[Any, Any, str]:
     """The benchmark's street administrator (kept between runs: audit rows refer to it) and a new token."""
     user, _created = User.objects.get_or_create(username=BENCH_USERNAME, defaults={"display_name": "基准测试街道管理员"})
@@ -546,7 +445,7 @@ def p7_api_list_throughput(*, clients: int, seconds: float) -> PathResult | str:
     try:
         with gunicorn(workers=2) as port:
             headers = {"Authorization": f"Bearer {key}"}
-            status, body = _get(http.client.HTTPConnection("127.0.0.1", port, timeout=30), API_PATH, headers)
+            status, body = http_get(http.client.HTTPConnection("127.0.0.1", port, timeout=30), API_PATH, headers)
             items = json.loads(body).get("items", []) if status == 200 else []
             if len(items) != PAGE_SIZE:
                 raise BenchmarkInvariantBroken(f"P7: GET {API_PATH} answered {status} with {len(items)} rows, not {PAGE_SIZE}")
