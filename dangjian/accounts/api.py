@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,9 @@ from .scopes import build_scope
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def _token_user(request: HttpRequest, key: str) -> Any:
     """The active user of a live (not revoked) token; sets request.user and request.scope."""
     if not key:
@@ -35,7 +38,10 @@ def _token_user(request: HttpRequest, key: str) -> Any:
     )
     if found is None:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # "last used" to the minute: one write per token per minute, not one per request
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     request.user = found.user
     request.scope = build_scope(found.user)  # type: ignore[attr-defined]
     return found.user

@@ -25,6 +25,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.renderers import JSONRenderer
 from pydantic import BaseModel
 
+from .counting import page_total
 from .rules import RuleViolation
 
 # Request fields whose submitted value must never be echoed back in an error (PII-001/004).
@@ -207,14 +208,17 @@ class ScopedPagination(LimitOffsetPagination):
         limit: int = Field(20, ge=1, le=200, title="每页条数", description="每页条数（1–200，默认 20）")
         offset: int = Field(0, ge=0, title="偏移量", description="跳过的条数（默认 0）")
 
-    def __init__(self, *, prepare: Callable[[list[Any]], list[Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, prepare: Callable[[list[Any]], list[Any]] | None = None, cached_total: bool = False, **kwargs: Any) -> None:
         self.prepare = prepare
+        # large registry lists (members, organisations): the total comes from core.counting's cache
+        self.cached_total = cached_total
         super().__init__(max_limit=200, **kwargs)
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
         offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
         rows = list(queryset[offset : offset + limit])
-        return {"items": self.prepare(rows) if self.prepare else rows, "count": self._items_count(queryset)}
+        total = page_total(queryset, offset=offset, limit=limit, rows=len(rows), cached=self.cached_total)
+        return {"items": self.prepare(rows) if self.prepare else rows, "count": total}
 
 
 class HistoryEventOut(Schema):

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from dangjian.core.counting import bump_tables
 from dangjian.core.dates import add_months
 from dangjian.core.fields import BlindIndexField, EncryptedTextField, MonthDayField
 from dangjian.core.idnumber import make_id_number
@@ -391,6 +392,7 @@ def make_city(
     else:
         _write_orm(plan, timings, log)
     timings["write"] = time.perf_counter() - tick
+    bump_tables(Organisation._meta.db_table, Member._meta.db_table)  # COPY and bulk_create send no signals (core.counting)
     if connection.vendor == "postgresql":
         tick = time.perf_counter()
         with connection.cursor() as cursor:

@@ -25,6 +25,7 @@ from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import record_event
+from dangjian.core.counting import bump_tables
 from dangjian.core.fields import BlindIndexField
 from dangjian.members.models import Member
 from dangjian.members.rules import member_violations
@@ -210,6 +211,7 @@ def _write_members(plan: DistrictPlan, orgs: dict[str, Organisation], units: dic
         )
     if new:
         Member.objects.bulk_create(new, batch_size=BATCH)
+        bump_tables(Member._meta.db_table)  # bulk_create sends no post_save (core.counting)
         result.created["member"] += len(new)
     mapping = _existing_hashes(list(hashes.values()))
     _verify_read_back(plan, new, hashes, mapping)

@@ -144,7 +144,7 @@ def _values(scope: Scope, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("", response=list[MemberRow], summary="党员列表")
-@paginate(ScopedPagination, prepare=_rows)
+@paginate(ScopedPagination, prepare=_rows, cached_total=True)
 def list_members(request: HttpRequest, filters: Query[MemberQuery]) -> Any:
     """您范围内的党员，个人信息已脱敏。可按姓名（包含）、公民身份号码或手机号（完全相同）搜索，按组织、状态、类别、标记筛选并排序；分页（limit/offset）。"""
     scope = request.scope  # type: ignore[attr-defined]

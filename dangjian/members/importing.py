@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import record_event
+from dangjian.core.counting import bump_tables
 from dangjian.core.excel import (
     CellError,
     Table,
@@ -765,6 +766,7 @@ def _write(rows: list[_Row], *, actor: Any, org: Organisation, filename: str, re
         for start in range(0, len(fresh), BATCH_SIZE):
             # pre_save of the blind-index and month-day fields runs in bulk_create too
             Member.objects.bulk_create(fresh[start : start + BATCH_SIZE])
+        bump_tables(Member._meta.db_table)  # bulk_create sends no post_save (core.counting)
         events.extend(
             MemberEvent(member=m, actor=user, action=AuditAction.CREATE, before=None, after=snapshot(m), comment=comment) for m in fresh
         )

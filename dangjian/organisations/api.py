@@ -121,7 +121,7 @@ def _require_change(request: HttpRequest, org: Organisation, what: str) -> None:
 
 
 @router.get("", response=list[OrganisationRow], summary="党组织列表（树序）")
-@paginate(ScopedPagination, prepare=_rows)
+@paginate(ScopedPagination, prepare=_rows, cached_total=True)
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]) -> QuerySet[Organisation]:
     """按组织树顺序列出您管理范围内的党组织；可按上级组织、类别、名称或代码筛选，分页（limit/offset）。"""
     scope = request.scope  # type: ignore[attr-defined]
