@@ -1,0 +1,156 @@
+"""Reads of the development pipeline, always from a Scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from dangjian.core.scope import Scope, path_range
+
+from . import rules
+from .choices import OPEN_STAGES, Stage
+from .models import Candidate, DevelopmentStep, Material, WorkCalendar
+
+
+def candidates_visible_to(scope: Scope) -> QuerySet[Candidate]:
+    """Candidates of branches in the caller's subtrees (never the member's own view: no such role)."""
+    return scope.filter(Candidate.objects.all(), prefix="organisation__").select_related("organisation")
+
+
+def get_candidate_for(scope: Scope, pk: int) -> Candidate:
+    candidate = candidates_visible_to(scope).filter(pk=pk).first()
+    if candidate is None:
+        raise Http404("未找到该发展对象档案")
+    return candidate
+
+
+def get_material_for(scope: Scope, pk: int) -> Material:
+    material = (
+        scope.filter(Material.objects.all(), prefix="candidate__organisation__")
+        .select_related("candidate__organisation", "reviewed_by", "uploaded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if material is None:
+        raise Http404("未找到该材料")
+    return material
+
+
+def candidate_for_member(scope: Scope, member_pk: int) -> Candidate | None:
+    return candidates_visible_to(scope).filter(member_id=member_pk).first()
+
+
+def step_rows(candidate: Candidate) -> list[DevelopmentStep]:
+    return list(candidate.steps.select_related("recorded_by").prefetch_related("people").order_by("on", "id"))
+
+
+def facts(steps: list[DevelopmentStep]) -> list[rules.StepFact]:
+    return [
+        rules.StepFact(number=s.number, on=s.on, decision=s.decision, outcome=s.outcome, extension_months=s.extension_months or 0)
+        for s in steps
+    ]
+
+
+def history(candidate: Candidate) -> list[rules.StepFact]:
+    return facts(list(candidate.steps.order_by("on", "id")))
+
+
+def workdays(years: list[int] | None = None) -> rules.Workdays:
+    """The district's calendars as the rules read them (all years, or only ``years``)."""
+    qs = WorkCalendar.objects.all()
+    if years is not None:
+        qs = qs.filter(year__in=years)
+    data: dict[int, tuple[set[date], set[date]]] = {}
+    for row in qs:
+        data[row.year] = ({date.fromisoformat(d) for d in row.holidays}, {date.fromisoformat(d) for d in row.workdays})
+    return rules.Workdays(data)
+
+
+def current_materials(candidate: Candidate) -> list[Material]:
+    return list(candidate.materials.filter(is_current=True).select_related("reviewed_by", "uploaded_by"))
+
+
+def material_problems(materials: list[Material], step_numbers: list[int], *, need_approval: bool = False) -> list[str]:
+    """Required materials missing or returned for the steps given (DOMAIN.md §5: nothing moves on)."""
+    by_key = {(m.step_number, m.kind): m for m in materials if m.is_current}
+    problems: list[str] = []
+    for number in sorted(set(step_numbers)):
+        for kind in rules.STEPS[number].materials:
+            material = by_key.get((number, kind))
+            label = f"第{number}步“{rules.MaterialKind(kind).label}”"
+            if material is None:
+                problems.append(f"{label}未上传")
+            elif material.status == "returned":
+                problems.append(f"{label}被退回（{material.review_comment}）")
+            elif need_approval and material.status != "approved":
+                problems.append(f"{label}尚未审核通过")
+    return problems
+
+
+def pending_reviews(scope: Scope) -> QuerySet[Material]:
+    """Materials waiting for the caller's online review (线上审核)."""
+    return (
+        scope.filter(Material.objects.filter(is_current=True, status="pending"), prefix="candidate__organisation__")
+        .select_related("candidate", "candidate__organisation")
+        .order_by("uploaded_at", "id")
+    )
+
+
+@dataclass
+class PipelineFilters:
+    org_path: str = ""
+    stage: str = ""
+    q: str = ""
+    due: str = ""  # "overdue" | "soon"
+
+
+def filter_candidates(scope: Scope, filters: PipelineFilters, *, today: date) -> QuerySet[Candidate]:
+    qs = candidates_visible_to(scope)
+    if filters.org_path:
+        qs = qs.filter(organisation__path__range=path_range(filters.org_path))
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.q.strip():
+        qs = qs.filter(name__icontains=filters.q.strip())
+    if filters.due == "overdue":
+        qs = qs.filter(next_due__lt=today, stage__in=OPEN_STAGES)
+    elif filters.due == "soon":
+        qs = qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=rules.DUE_SOON_DAYS), stage__in=OPEN_STAGES)
+    return qs.order_by("next_due", "name", "pk")
+
+
+# annual development figures: the step whose date counts a person into the figure
+ANNUAL_STEPS = {1: "递交入党申请", 3: "列为入党积极分子", 7: "确定为发展对象", 17: "发展党员（接收预备党员）", 24: "转正审批"}
+
+
+def pipeline_summary(scope: Scope, *, org_path: str = "", today: date, year: int | None = None) -> dict[str, Any]:
+    """Counts per stage, overdue and due-soon steps, and the year's development figures, in three queries."""
+    year = year or today.year
+    qs = candidates_visible_to(scope)
+    if org_path:
+        qs = qs.filter(organisation__path__range=path_range(org_path))
+    by_stage = dict(qs.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    open_qs = qs.filter(stage__in=OPEN_STAGES)
+    overdue = open_qs.filter(next_due__lt=today).count()
+    soon = open_qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=rules.DUE_SOON_DAYS)).count()
+    steps = DevelopmentStep.objects.filter(candidate__in=qs.values("pk"), on__year=year, number__in=list(ANNUAL_STEPS))
+    annual_rows = (
+        steps.exclude(decision="refused")
+        .order_by()
+        .values("number")
+        .annotate(n=Count("candidate", distinct=True))
+        .values_list("number", "n")
+    )
+    annual = dict(annual_rows)
+    return {
+        "stages": [(stage, by_stage.get(stage.value, 0)) for stage in Stage],
+        "total": sum(by_stage.values()),
+        "overdue": overdue,
+        "soon": soon,
+        "year": year,
+        "annual": [(label, annual.get(number, 0)) for number, label in ANNUAL_STEPS.items()],
+    }
