@@ -35,6 +35,7 @@ HEADER_SCAN_ROWS = 30
 # Rows below the data that offices add: totals and signatures; never member rows.
 _FOOTER = re.compile(r"^(合计|总计|小计|共计|累计|填表人|制表人|审核人|填报人|负责人|填表日期|制表日期|填报日期|填报单位|制表单位)")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\u200c\u200d\ufeff]+")
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\ufeff")
 _BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／－：", "0123456789./-:")
 _DATE_FULL = re.compile(r"^(\d{4})\s*[./\-年]\s*(\d{1,2})\s*[./\-月]\s*(\d{1,2})\s*[日号]?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -89,12 +90,15 @@ def clean_text(value: Any) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    return _SPACES.sub(" ", str(value)).strip()
+    text = str(value)
+    if _ZERO_WIDTH.isdisjoint(text):  # the common case: str.split knows every Unicode space (U+3000, U+00A0)
+        return " ".join(text.split())
+    return _SPACES.sub(" ", text).strip()
 
 
 def compact(value: Any) -> str:
     """Text with every kind of space removed (names of people and organisations, codes)."""
-    return _SPACES.sub("", clean_text(value))
+    return "".join(clean_text(value).split())
 
 
 def header_key(value: Any) -> str:
