@@ -1,5 +1,8 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_delete, post_save
+
+# the models whose tables the cached list totals read (core.counting, ADR 0013)
+CACHED_TOTAL_MODELS = ("members.Member", "organisations.Organisation")
 
 
 class CoreConfig(AppConfig):
@@ -9,6 +12,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from .counting import bump_model
 
-        # every ORM save/delete invalidates the cached list totals that read its table (core.counting)
-        post_save.connect(bump_model, dispatch_uid="core.counting.save")
-        post_delete.connect(bump_model, dispatch_uid="core.counting.delete")
+        # a save/delete of these models invalidates the cached list totals that read their tables
+        for label in CACHED_TOTAL_MODELS:
+            model = apps.get_model(label)
+            post_save.connect(bump_model, sender=model, dispatch_uid=f"core.counting.save.{label}")
+            post_delete.connect(bump_model, sender=model, dispatch_uid=f"core.counting.delete.{label}")

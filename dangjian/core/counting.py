@@ -6,7 +6,7 @@ page itself. A page's total is therefore:
 1. exact and free when the page is the last one (``offset + len(rows)`` with a short page);
 2. otherwise the exact ``count(*)``, cached under a key made of the query's SQL and parameters and the
    *generation* of every table the query reads. Any save or delete through the ORM bumps the
-   generation of its table (signals, connected in ``CoreConfig.ready``); bulk paths that bypass
+   generation of its table (signals on the registries' models, connected in ``CoreConfig.ready``); bulk paths that bypass
    signals (``bulk_create``, ``QuerySet.update`` on rows that move between lists, imports) call
    ``bump_tables`` themselves. Only lists whose rows change through the ORM or those bulk paths opt in
    (``ScopedPagination(cached_total=True)``: the member and organisation registries). A cached total also expires after ``COUNT_CACHE_SECONDS`` as a bound on

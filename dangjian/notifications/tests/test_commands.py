@@ -8,10 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from dangjian.notifications import scheduler
 from dangjian.notifications.choices import MessageKind, MessageStatus
 from dangjian.notifications.models import JobRun, Message, NotificationSettings
 from dangjian.notifications.scheduler import CATCH_UP_DAYS, days_to_run, run_daily_jobs
@@ -28,6 +30,12 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> RecordingProvider:
 
 
 JOB = "political_birthday"
+
+
+@pytest.fixture(autouse=True)
+def only_the_birthday_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the scheduling machinery: the workflow apps' own daily jobs stay out."""
+    monkeypatch.setattr(scheduler, "daily_job_paths", lambda: {JOB: settings.DAILY_JOBS[JOB]})
 
 
 @pytest.fixture

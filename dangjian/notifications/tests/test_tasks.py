@@ -76,7 +76,7 @@ def test_run_daily_jobs_task_takes_an_iso_date_and_is_a_no_op_the_second_time():
     second = run_daily_jobs_task.delay("2026-03-01").get()
     assert first["runs"]["political_birthday 2026-03-01"]["members"] == 0
     assert second["runs"]["political_birthday 2026-03-01"] == {"already_done": True}
-    assert JobRun.objects.filter(day=date(2026, 3, 1)).count() == 1
+    assert JobRun.objects.filter(day=date(2026, 3, 1), job="political_birthday").count() == 1
 
 
 # --- embedded scheduler ------------------------------------------------------------------------------------
