@@ -110,7 +110,6 @@ class Party(models.TextChoices):
     COMMITTEE = "committee", "审批党委"
     RECEIVING = "receiving", "接收党组织"
     DISTRICT = "district", "区委组织部"
-    SYSTEM = "system", "系统"
 
 
 class Action(models.TextChoices):

@@ -4,6 +4,7 @@ The arrival receipt (回执 for a paper letter received) uses the same receipt l
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -41,19 +42,23 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_TOKEN = re.compile(r"[0-9A-Za-z\-]+|.", re.S)
+
+
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break Chinese text at any character, but never inside a number (ID number, letter number)."""
     lines: list[str] = []
     line = ""
-    for char in text:
-        if char == "\n":
+    for token in _TOKEN.findall(text):
+        if token == "\n":
             lines.append(line)
             line = ""
             continue
-        if stringWidth(line + char, font, size) > width:
+        if line and stringWidth(line + token, font, size) > width:
             lines.append(line)
-            line = char
+            line = token
         else:
-            line += char
+            line += token
     if line:
         lines.append(line)
     return lines

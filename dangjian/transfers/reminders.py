@@ -1,5 +1,4 @@
-"""Daily transfer job: letters past validity become ``expired``; overdue steps (XFER-018), receipts
-not back (XFER-009) and letters about to expire are sent as TRANSFER_REMINDER to the people of the
+"""Daily transfer job: overdue steps (XFER-018), receipts not back (XFER-009) and letters about to expire are sent as TRANSFER_REMINDER to the people of the
 responsible organisation (inbox) and, for an expiring letter, to the member. One message per
 condition and step: the dedup key names the transfer, the state entered and the condition, so a
 rerun or a second runner sends nothing twice."""
@@ -20,7 +19,7 @@ from dangjian.notifications.services import notify
 from dangjian.organisations.choices import MEMBER_HOLDING_KINDS
 from dangjian.organisations.models import Organisation
 
-from . import rules, services, workflow
+from . import rules, workflow
 from .choices import OPEN_STATES, Party, TransferState
 from .models import Transfer, TransferLetter
 from .selectors import letter_todos, step_todo
@@ -54,7 +53,6 @@ def _org_for(transfer: Transfer) -> Organisation | None:
 
 def send_transfer_reminders(*, day: date) -> dict[str, Any]:
     """The daily job (AppConfig.daily_jobs)."""
-    expired = services.expire_due_letters(day=day)
     sent: Counter[str] = Counter()
     open_transfers = (
         Transfer.objects.filter(state__in=OPEN_STATES)
@@ -63,7 +61,7 @@ def send_transfer_reminders(*, day: date) -> dict[str, Any]:
     )
     for transfer in open_transfers:
         since = transfer.state_since.date().isoformat()
-        if transfer.state in (TransferState.LETTER_ISSUED, TransferState.REISSUED):
+        if transfer.state in (TransferState.LETTER_ISSUED, TransferState.REISSUED, TransferState.EXPIRED):
             letter = TransferLetter.objects.filter(transfer=transfer, voided_on__isnull=True).first()
             if letter is None:
                 continue
@@ -106,7 +104,7 @@ def send_transfer_reminders(*, day: date) -> dict[str, Any]:
             title = f"{transfer.member.name}的组织关系转接“{transfer.get_state_display()}”已超过办理时限"
             _send(staff_of(org), transfer, f"{transfer.state}:{since}:overdue", title, day, org.name)
             sent["overdue"] += 1
-    return {"day": day.isoformat(), "expired": expired, **sent}
+    return {"day": day.isoformat(), **sent}
 
 
 def _send(

@@ -211,16 +211,15 @@ def _transfer_fields(member: Member, values: dict[str, Any], *, today: date) -> 
 def act(
     *,
     actor: Any,
-    scope: Scope | None,
+    scope: Scope,
     transfer_id: int,
     action: str,
     reason: str = "",
     values: dict[str, Any] | None = None,
     today: date | None = None,
-    system: bool = False,
 ) -> Transfer:
     """Take one step of the table. ``values`` carries what a step needs (valid_days, receipt_on,
-    receipt_org_name, updated application fields on resubmit). ``system``: the daily job (expiry)."""
+    receipt_org_name, updated application fields on resubmit)."""
     today = today or timezone.localdate()
     values = values or {}
     reason = _clean(reason)
@@ -235,18 +234,12 @@ def act(
         if row is None:
             label = ACTION_LABELS.get(action, action)
             raise StaleTransition(None, f"这件转接当前为“{STATE_LABELS[old]}”，不能“{label}”（可能已由他人办理，请刷新页面查看）。")
-        if system:
-            if (old, action) not in workflow.SYSTEM_ACTIONS:
-                raise RuleViolation(None, "系统只能登记介绍信过期", field=None)
-            party = Party.SYSTEM
-        else:
-            assert scope is not None
-            parties = workflow.parties_of(scope, transfer)
-            if row.party not in parties:
-                if row.party == Party.COMMITTEE:
-                    raise rules.XFER_004.violation(field=None, approver=transfer.approver_org.name)
-                raise rules.XFER_006_ACTOR.violation(field=None, action=ACTION_LABELS[action], party=_party_text(row.party, transfer))
-            party = row.party
+        parties = workflow.parties_of(scope, transfer)
+        if row.party not in parties:
+            if row.party == Party.COMMITTEE:
+                raise rules.XFER_004.violation(field=None, approver=transfer.approver_org.name)
+            raise rules.XFER_006_ACTOR.violation(field=None, action=ACTION_LABELS[action], party=_party_text(row.party, transfer))
+        party = row.party
         if row.needs_reason and len(reason) < 2:
             if action == Action.REISSUE:
                 live = _live_letter(transfer)
@@ -292,7 +285,6 @@ def _acting_org(transfer: Transfer, party: str) -> Organisation | None:
         Party.APPLICANT: transfer.from_org,
         Party.OUT_BRANCH: transfer.from_org,
         Party.COMMITTEE: transfer.approver_org,
-        Party.SYSTEM: transfer.approver_org,
         Party.RECEIVING: transfer.destination_org,
     }.get(party)
 
@@ -588,23 +580,3 @@ def print_arrival_receipt(*, actor: Any, arrival: Arrival) -> bytes:
             reason=f"打印回执（第{arrival.receipt_print_count}次）",
         )
     return render_arrival_receipt(arrival)
-
-
-def expire_due_letters(*, day: date) -> int:
-    """Daily: letters past their validity without a receipt become ``expired`` (system step)."""
-    ids = list(
-        TransferLetter.objects.filter(
-            voided_on__isnull=True,
-            receipt_returned_on__isnull=True,
-            valid_until__lt=day,
-            transfer__state__in=[TransferState.LETTER_ISSUED, TransferState.REISSUED],
-        ).values_list("transfer_id", flat=True)
-    )
-    done = 0
-    for pk in ids:
-        try:
-            act(actor=None, scope=None, transfer_id=pk, action=Action.EXPIRE, today=day, system=True)
-            done += 1
-        except RuleViolation:
-            continue
-    return done

@@ -266,6 +266,7 @@ def _detail_context(request: HttpRequest, transfer: Transfer, *, form: StepForm 
         "staff_view": staff_view,
         "todo": [i for i in selectors.todo_for(scope, _today()) if i.transfer.pk == transfer.pk] if staff_view else [],
         "is_internal": transfer.is_internal,
+        "errors": [str(e) for errors in (form.errors.values() if form is not None else []) for e in errors],
     }
 
 

@@ -48,6 +48,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.COMMITTEE_APPROVED, A.RETURN, S.BRANCH_CONFIRMED, P.COMMITTEE, EXTERNAL, needs_reason=True),
     Transition(S.LETTER_ISSUED, A.RECORD_RECEIPT, S.RECEIPT_RETURNED, P.COMMITTEE, EXTERNAL),
     Transition(S.REISSUED, A.RECORD_RECEIPT, S.RECEIPT_RETURNED, P.COMMITTEE, EXTERNAL),
+    Transition(S.EXPIRED, A.RECORD_RECEIPT, S.RECEIPT_RETURNED, P.COMMITTEE, EXTERNAL),  # a late receipt still counts
     Transition(S.LETTER_ISSUED, A.EXPIRE, S.EXPIRED, P.COMMITTEE, EXTERNAL),
     Transition(S.REISSUED, A.EXPIRE, S.EXPIRED, P.COMMITTEE, EXTERNAL),
     Transition(S.LETTER_ISSUED, A.REISSUE, S.REISSUED, P.COMMITTEE, EXTERNAL, needs_reason=True),
@@ -59,8 +60,8 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.REISSUED, A.REVOKE, S.REVOKED, P.DISTRICT, EXTERNAL, needs_reason=True),
     Transition(S.EXPIRED, A.REVOKE, S.REVOKED, P.DISTRICT, EXTERNAL, needs_reason=True),
 )
-# the daily job records an expiry on the committee's behalf
-SYSTEM_ACTIONS = {(S.LETTER_ISSUED, A.EXPIRE), (S.REISSUED, A.EXPIRE)}
+# No step is taken by the system: an expiry is recorded by the committee after checking with the
+# receiver, since a receipt may still be in the post for a month after the letter's last day.
 
 
 def route_of(transfer) -> str:
