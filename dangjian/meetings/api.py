@@ -47,6 +47,7 @@ class MeetingIn(Schema):
     decisions: str = Field("", title="决定事项")
     joint_with: str = Field("", title="联合开展", max_length=200)
     guests: str = Field("", title="列席人员（每行一人）")
+    booking_id: int | None = Field(None, title="基地预约编号", description="本支部已通过的开放式组织生活基地预约，须与会议同一天")
     attendance: list[AttendanceIn] = Field(default_factory=list, title="出席情况")
 
 
@@ -78,6 +79,7 @@ class AttendanceOut(Schema):
 
 class MeetingOut(MeetingRow):
     group_id: int | None
+    booking_id: int | None = Field(title="基地预约编号")
     host: str
     recorder: str
     agenda: str
@@ -148,6 +150,7 @@ def _detail(meeting: Any) -> dict[str, Any]:
         "minutes": meeting.minutes,
         "decisions": meeting.decisions,
         "joint_with": meeting.joint_with,
+        "booking_id": meeting.booking_id,
         "guests": meeting.guest_list,
         "review_comment": meeting.review_comment,
         "expected": summary.expected,
@@ -190,6 +193,7 @@ def _input(payload: MeetingIn) -> services.MeetingInput:
         decisions=payload.decisions,
         joint_with=payload.joint_with,
         guests=payload.guests,
+        booking_id=payload.booking_id,
         attendance={a.member_id: (a.presence, a.absence_reason) for a in payload.attendance},
     )
 

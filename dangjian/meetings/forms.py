@@ -45,7 +45,8 @@ class MeetingForm(AccessibleForm):
     day = forms.DateField(label="日期", widget=DateInput())
     start = forms.TimeField(label="开始时间", widget=TimeInput())
     end = forms.TimeField(label="结束时间", widget=TimeInput())
-    place = forms.CharField(label="地点", max_length=200)
+    booking = forms.TypedChoiceField(label="开放式组织生活基地预约（可选）", required=False, coerce=int, empty_value=None)
+    place = forms.CharField(label="地点", max_length=200, required=False, help_text="选了基地预约可不填，默认为基地名称")
     topic = forms.CharField(label="主题", max_length=200)
     host = forms.CharField(label="主持人", max_length=50)
     recorder = forms.CharField(label="记录人", max_length=50)
@@ -63,9 +64,16 @@ class MeetingForm(AccessibleForm):
         label="照片和文件（可不上传）", required=False, help_text="PDF、Word、Excel、PowerPoint、JPG 或 PNG，每个不超过 10 MB"
     )
 
-    def __init__(self, *args: Any, members: list[Any], groups: list[Any], with_files: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: list[Any], groups: list[Any], bookings: list[Any] | None = None, with_files: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.members = members
+        self.fields["booking"].choices = [("", "（不使用基地预约）")] + [
+            (b.pk, f"{timezone.localtime(b.starts_at):%Y-%m-%d %H:%M} {b.base.name}") for b in bookings or []
+        ]
+        if not bookings:
+            self.fields["booking"].help_text = "本支部暂无已通过的基地预约"
         self.fields["group"].choices = [("", "（不是党小组会）"), *[(g.pk, g.name) for g in groups]]
         if not groups:
             self.fields["group"].help_text = "本支部未设党小组"
@@ -87,6 +95,8 @@ class MeetingForm(AccessibleForm):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "结束时间不能早于开始时间。")
+        if not (data.get("place") or "").strip() and not data.get("booking"):
+            self.add_error("place", "请填写地点，或选择一个基地预约。")
         return data
 
     def to_input(self) -> MeetingInput:
@@ -107,6 +117,7 @@ class MeetingForm(AccessibleForm):
             decisions=data["decisions"],
             joint_with=data["joint_with"],
             guests=data["guests"],
+            booking_id=data.get("booking"),
             attendance={m.pk: (data.get(f"att_{m.pk}") or "", data.get(f"reason_{m.pk}") or "") for m in self.members},
         )
 
@@ -116,6 +127,7 @@ def initial_for(meeting: Any, kinds: list[str]) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "kinds": kinds,
         "group": meeting.group_id,
+        "booking": meeting.booking_id,
         "day": local_start.date(),
         "start": local_start.time().replace(second=0, microsecond=0),
         "end": local_end.time().replace(second=0, microsecond=0),

@@ -55,6 +55,10 @@ class Meeting(models.Model):
     # local date of starts_at, kept by the services; compliance buckets by it
     held_on = models.DateField("日期", db_index=True)
     place = models.CharField("地点", max_length=200)
+    # an approved booking of an open organisational-life base (开放式组织生活基地) on the meeting's day
+    booking = models.OneToOneField(
+        "venues.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting", verbose_name="基地预约"
+    )
     host = models.CharField("主持人", max_length=50)
     recorder = models.CharField("记录人", max_length=50)
     agenda = models.TextField("议程", blank=True)

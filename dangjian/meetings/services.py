@@ -16,7 +16,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from dangjian.accounts.scopes import build_scope
@@ -28,6 +28,8 @@ from dangjian.core.uploads import IMAGE_TYPES, check_upload
 from dangjian.members.models import Member
 from dangjian.organisations.choices import GROUP_KINDS
 from dangjian.organisations.models import Organisation
+from dangjian.venues.choices import BookingStatus
+from dangjian.venues.models import Booking
 
 from . import rules
 from .choices import (
@@ -84,6 +86,7 @@ class MeetingInput:
     decisions: str = ""
     joint_with: str = ""
     guests: str = ""
+    booking_id: int | None = None
     # member id -> (presence "present"/"absent"/"" for not recorded, absence reason)
     attendance: dict[int, tuple[str, str]] = field(default_factory=dict)
 
@@ -127,6 +130,15 @@ def _branch_members(branch: Organisation) -> dict[int, Member]:
     return {m.pk: m for m in Member.objects.filter(organisation=branch, left_on__isnull=True)}
 
 
+def booking_choices(branch: Organisation, *, meeting: Meeting | None = None) -> QuerySet[Booking]:
+    """The branch's approved (or checked-in) base bookings not yet used by another record."""
+    qs = Booking.objects.filter(organisation=branch, status__in=[BookingStatus.APPROVED, BookingStatus.CHECKED_IN])
+    used = Meeting.objects.filter(booking__isnull=False)
+    if meeting is not None:
+        used = used.exclude(pk=meeting.pk)
+    return qs.exclude(pk__in=used.values("booking_id")).order_by("-starts_at")
+
+
 def _validate(branch: Organisation, values: MeetingInput) -> tuple[Organisation | None, dict[int, tuple[str, str]]]:
     """Kinds, group and attendance checked against the branch; returns the group and clean attendance."""
     kinds = [k for k in dict.fromkeys(values.kinds) if k in MeetingKind.values]
@@ -144,6 +156,16 @@ def _validate(branch: Organisation, values: MeetingInput) -> tuple[Organisation 
             raise RuleViolation(None, "所选党小组不属于本支部，请重新选择。", field="group")
     if values.ends_at < values.starts_at:
         raise RuleViolation(None, "结束时间不能早于开始时间。", field="ends_at")
+    if values.booking_id:
+        booking = booking_choices(branch).filter(pk=values.booking_id).select_related("base").first()
+        if booking is None:
+            raise RuleViolation(None, "所选基地预约不是本支部已通过的预约，请重新选择。", field="booking")
+        if timezone.localtime(booking.starts_at).date() != timezone.localtime(values.starts_at).date():
+            raise RuleViolation(
+                None, f"所选基地预约在{timezone.localtime(booking.starts_at):%m月%d日}，与会议日期不一致。", field="booking"
+            )
+        if not str(values.place or "").strip():
+            values.place = booking.base.name
     for name in ("topic", "place", "host", "recorder"):
         if not str(getattr(values, name) or "").strip():
             raise RuleViolation(None, f"请填写{FIELD_LABELS[name]}。", field=name)
@@ -241,6 +263,7 @@ def _apply(meeting: Meeting, values: MeetingInput, group: Organisation | None) -
     meeting.starts_at, meeting.ends_at = values.starts_at, values.ends_at
     meeting.held_on = timezone.localtime(values.starts_at).date()
     meeting.group = group
+    meeting.booking_id = values.booking_id or None
 
 
 def _event(meeting: Meeting, action: str, actor: Any, comment: str = "") -> None:
@@ -419,6 +442,7 @@ def amend_meeting(*, actor: Any, meeting_id: int, values: MeetingInput, reason: 
         before_times = (meeting.starts_at, meeting.ends_at)
         before_kinds = sorted(meeting.kind_entries.values_list("kind", flat=True))
         before_group = meeting.group
+        before_booking = meeting.booking
         _apply(meeting, values, group)
         changes: list[list[str]] = [
             [FIELD_LABELS[name], before[name], getattr(meeting, name)] for name in TEXT_FIELDS if before[name] != getattr(meeting, name)
@@ -430,6 +454,9 @@ def amend_meeting(*, actor: Any, meeting_id: int, values: MeetingInput, reason: 
             changes.append(["会议类型", _kinds_text(before_kinds), _kinds_text(values.kinds)])
         if before_group != group:
             changes.append(["党小组", str(before_group or "（无）"), str(group or "（无）")])
+        if (before_booking.pk if before_booking else None) != meeting.booking_id:
+            after_booking = Booking.objects.filter(pk=meeting.booking_id).first() if meeting.booking_id else None
+            changes.append(["基地预约", str(before_booking or "（无）"), str(after_booking or "（无）")])
         changes += _write_attendance(meeting, attendance, actor=actor, action=AttendanceAction.AMEND)
         if not changes:
             raise rules.LIFE_015_NO_CHANGE.violation()

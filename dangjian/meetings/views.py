@@ -118,12 +118,15 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- record form -----------------------------------------------------------------------------------
 
 
-def _form(request: HttpRequest, branch: Organisation, *, form_class: type[MeetingForm] = MeetingForm, **kwargs: Any) -> MeetingForm:
+def _form(
+    request: HttpRequest, branch: Organisation, *, form_class: type[MeetingForm] = MeetingForm, meeting: Any = None, **kwargs: Any
+) -> MeetingForm:
     return form_class(
         request.POST or None,
         request.FILES or None,
         members=selectors.branch_members(branch),
         groups=selectors.branch_groups(branch),
+        bookings=list(services.booking_choices(branch, meeting=meeting).select_related("base")[:50]),
         **kwargs,
     )
 
@@ -162,7 +165,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.status not in EDITABLE_STATUSES:
         messages.error(request, "该记录已提交或已通过审核，不能直接修改（LIFE-015）。")
         return redirect("meetings:detail", pk=meeting.pk)
-    form = _form(request, meeting.organisation, initial=initial_for(meeting, selectors.kinds_of(meeting)))
+    form = _form(request, meeting.organisation, meeting=meeting, initial=initial_for(meeting, selectors.kinds_of(meeting)))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_meeting(
