@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.models import AuditAction
 from dangjian.audit.services import record_event
+from dangjian.core.bulk import insert_many
 from dangjian.core.counting import bump_tables
 from dangjian.core.excel import (
     CellError,
@@ -763,15 +764,13 @@ def _write(rows: list[_Row], *, actor: Any, org: Organisation, filename: str, re
                 )
             )
         fresh = [Member(**row.merged) for row in rows if row.member is None]
-        for start in range(0, len(fresh), BATCH_SIZE):
-            # pre_save of the blind-index and month-day fields runs in bulk_create too
-            Member.objects.bulk_create(fresh[start : start + BATCH_SIZE])
+        # COPY on PostgreSQL, bulk_create elsewhere; pre_save of the blind-index and month-day fields runs either way
+        insert_many(Member, fresh)
         bump_tables(Member._meta.db_table)  # bulk_create sends no post_save (core.counting)
         events.extend(
             MemberEvent(member=m, actor=user, action=AuditAction.CREATE, before=None, after=snapshot(m), comment=comment) for m in fresh
         )
-        for start in range(0, len(events), BATCH_SIZE):
-            MemberEvent.objects.bulk_create(events[start : start + BATCH_SIZE])
+        insert_many(MemberEvent, events)
         record_event(
             actor=actor,
             action=AuditAction.IMPORT,
