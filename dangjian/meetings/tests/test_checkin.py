@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,7 +65,11 @@ def test_LIFE_022_no_check_in_before_the_meeting_window(world, live_meeting):
 def test_LIFE_022_forged_or_altered_tokens_and_wrong_codes_are_refused(world, live_meeting):
     """LIFE-022: a token not signed by the server, or naming another nonce, is refused."""
     token = services.checkin_token(live_meeting)
-    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "abc:def", token.replace(str(live_meeting.pk), "9999", 1)):
+    payload = {"m": live_meeting.pk, "n": live_meeting.checkin_nonce}
+    other_key = signing.dumps(payload, key="not-the-server-key", salt=services.CHECKIN_SALT)
+    wrong_nonce = signing.dumps({**payload, "n": "f" * 32}, salt=services.CHECKIN_SALT)
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for forged in (tampered, "abc:def", other_key, wrong_nonce):
         with pytest.raises(RuleViolation) as refused:
             services.meeting_for_token(forged)
         assert refused.value.rule.key == "LIFE-022:forged"
