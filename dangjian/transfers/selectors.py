@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -163,23 +163,35 @@ def counts(org: Organisation, start: date, end: date) -> Counts:
     (reaching completed or letter_issued in the period, revoked excluded, either side in the subtree,
     plus arrivals registered in the period); average days per step from the transition log."""
     lo, hi = _bounds(start, end)
-    sub = [org.path]
     result = Counts(org=org, start=start, end=end)
-    applied = Transfer.objects.filter(applied_at__gte=lo, applied_at__lt=hi)
-    for scope_value, state in applied.filter(subtree_q(sub, prefix="from_org__")).values_list("scope", "state"):
-        result.out_by_scope.setdefault(scope_value, Counter())[state] += 1
-    inbound = applied.filter(subtree_q(sub, prefix="destination_org__")).exclude(subtree_q(sub, prefix="from_org__"))
-    for scope_value, state in inbound.values_list("scope", "state"):
+    result.out_by_scope = out_counts(org, start, end)
+    inbound = Transfer.objects.filter(applied_at__gte=lo, applied_at__lt=hi).filter(subtree_q([org.path], prefix="destination_org__"))
+    for scope_value, state in inbound.exclude(subtree_q([org.path], prefix="from_org__")).values_list("scope", "state"):
         result.in_by_scope.setdefault(scope_value, Counter())[state] += 1
-    arrivals = Arrival.objects.filter(subtree_q(sub, prefix="organisation__"), arrived_on__gte=start, arrived_on__lte=end)
-    result.arrivals = arrivals.count()
-    touching = subtree_q(sub, prefix="from_org__") | subtree_q(sub, prefix="destination_org__")
-    online = Transfer.objects.filter(touching, done_at__gte=lo, done_at__lt=hi).exclude(state=TransferState.REVOKED)
-    result.online_total = online.count() + result.arrivals
-    result.step_days, result.step_samples = step_durations(
-        Transfer.objects.filter(subtree_q(sub, prefix="from_org__"), applied_at__gte=lo, applied_at__lt=hi)
-    )
+    result.arrivals = arrival_count(org, start, end)
+    result.online_total = online_transfer_count(org, start, end, arrivals=result.arrivals)
+    applied = Transfer.objects.filter(subtree_q([org.path], prefix="from_org__"), applied_at__gte=lo, applied_at__lt=hi)
+    result.step_days, result.step_samples = step_durations(applied)
     return result
+
+
+def out_counts(org: Organisation, start: date, end: date) -> dict[str, Counter[str]]:
+    """Transfers applied in the period out of ``org``'s subtree: kind -> state -> number (one GROUP BY)."""
+    lo, hi = _bounds(start, end)
+    rows = (
+        Transfer.objects.filter(subtree_q([org.path], prefix="from_org__"), applied_at__gte=lo, applied_at__lt=hi)
+        .values_list("scope", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[str, Counter[str]] = {}
+    for scope_value, state, n in rows:
+        out.setdefault(scope_value, Counter())[state] += n
+    return out
+
+
+def arrival_count(org: Organisation, start: date, end: date) -> int:
+    return Arrival.objects.filter(subtree_q([org.path], prefix="organisation__"), arrived_on__gte=start, arrived_on__lte=end).count()
 
 
 def step_durations(transfers: QuerySet[Transfer]) -> tuple[dict[str, float], dict[str, int]]:
@@ -198,9 +210,14 @@ def step_durations(transfers: QuerySet[Transfer]) -> tuple[dict[str, float], dic
     return {k: round(totals[k] / samples[k], 1) for k in totals}, dict(samples)
 
 
-def online_transfer_count(org: Organisation, start: date, end: date) -> int:
-    """STAT-007 在线接转组织关系X人次 for ``org``'s subtree and the period."""
-    return counts(org, start, end).online_total
+def online_transfer_count(org: Organisation, start: date, end: date, *, arrivals: int | None = None) -> int:
+    """STAT-007 在线接转组织关系X人次 for ``org``'s subtree and the period: transfers that reached
+    completed or letter_issued in it (one each, revoked excluded, either side in the subtree) plus
+    arrivals registered with a paper letter."""
+    lo, hi = _bounds(start, end)
+    touching = subtree_q([org.path], prefix="from_org__") | subtree_q([org.path], prefix="destination_org__")
+    online = Transfer.objects.filter(touching, done_at__gte=lo, done_at__lt=hi).exclude(state=TransferState.REVOKED).count()
+    return online + (arrival_count(org, start, end) if arrivals is None else arrivals)
 
 
 INTERNAL = tuple(str(s) for s in INTERNAL_SCOPES)
