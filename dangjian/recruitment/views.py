@@ -242,7 +242,7 @@ def _dossier(
         "material_form": material_form or MaterialForm(),
         "history_materials": [m for m in materials if not m.is_current],
         "review_form": ReviewForm(),
-        "stop_form": StopForm(initial={"on": today}),
+        "stop_form": StopForm(initial={"on": today}, prefix="stop"),
         "can_stop": manage and candidate.stage in (Stage.APPLICANT, Stage.ACTIVIST, Stage.TARGET),
         "today": today,
         "pending_count": sum(1 for m in materials if m.is_current and m.status == MaterialStatus.PENDING),
@@ -348,7 +348,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
     candidate = selectors.get_candidate_for(scope, pk)
     _require(can_manage(scope, candidate.organisation.path), NO_MANAGE)
-    form = StopForm(request.POST)
+    form = StopForm(request.POST, prefix="stop")
     if form.is_valid():
         try:
             services.stop_candidate(
