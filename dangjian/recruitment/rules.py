@@ -99,6 +99,16 @@ _ARTICLES_2014 = {
     "DEV-030": "第五章",
 }
 
+_PARAMS_2026: dict[str, Any] = {
+    **_PARAMS_2014,
+    "notice_working_days": 5,  # DEV-010@2026
+    "superior_consent": True,
+    "meeting_within_months": 1,  # DEV-015@2026
+    "secret_ballot": True,  # DEV-017@2026
+    "oath_within_months": 1,  # DEV-020@2026
+}
+_ARTICLES_2026 = {**_ARTICLES_2014, "DEV-010": "第十三条", "DEV-015": "第十九条", "DEV-017": "第十九条", "DEV-020": "第二十九条"}
+
 VERSIONS: tuple[RuleVersion, ...] = (
     RuleVersion(
         code="2014",
@@ -114,15 +124,8 @@ VERSIONS: tuple[RuleVersion, ...] = (
         title=f"{INSTRUMENT}（2026年5月修订）",
         effective_from=date(2026, 5, 11),
         verified=False,  # DOMAIN.md §11.1: text not seen; its additions warn, never block
-        params={
-            **_PARAMS_2014,
-            "notice_working_days": 5,  # DEV-010@2026
-            "superior_consent": True,
-            "meeting_within_months": 1,  # DEV-015@2026
-            "secret_ballot": True,  # DEV-017@2026
-            "oath_within_months": 1,  # DEV-020@2026
-        },
-        articles={**_ARTICLES_2014, "DEV-010": "第十三条", "DEV-015": "第十九条", "DEV-017": "第十九条", "DEV-020": "第二十九条"},
+        params=_PARAMS_2026,
+        articles=_ARTICLES_2026,
         note="暂定2026-05-11起施行，条文尚未核实：新增要求只提示、不拦截",
     ),
 )
