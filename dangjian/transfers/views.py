@@ -254,6 +254,8 @@ def _detail_context(request: HttpRequest, transfer: Transfer, *, form: StepForm 
         "card": _card(transfer),
         "steps": selectors.steps_of(transfer),
         "options": options,
+        "has_positive": any(o["positive"] for o in options),
+        "has_other": any(not o["positive"] for o in options),
         "next_org": next_org,
         "next_party": dict(Party.choices).get(party, ""),
         "letter": letter,
