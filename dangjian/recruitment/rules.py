@@ -134,7 +134,7 @@ VERSIONS: tuple[RuleVersion, ...] = (
 def version_on(day: date) -> RuleVersion:
     """The version in force on ``day`` (the date of the act, never today or the entry date)."""
     current = VERSIONS[0]
-    for version in VERSIONS:
+    for version in VERSIONS:  # in order of effective date
         if version.effective_from is None or version.effective_from <= day:
             current = version
     return current
@@ -162,7 +162,7 @@ DEV_CHECKS: tuple[DevCheck, ...] = (
     DevCheck("DEV-008", "入党积极分子工作、学习单位变动后，原培养时间连续计算（自{since}起）", Severity.REMIND),
     DevCheck(
         "DEV-009",
-        "从列为入党积极分子到确定为发展对象需满{years}年，该同志仅{months}个月（列为入党积极分子：{since}，最早可于{earliest}确定为发展对象）",
+        "从列为入党积极分子到确定为发展对象需满{period}，该同志仅{months}个月（列为入党积极分子：{since}，最早可于{earliest}确定为发展对象）",
     ),
     DevCheck("DEV-010", "确定发展对象前须公示，公示期不少于{notice_working_days}个工作日{detail}", Severity.WARN),
     DevCheck("DEV-011", "入党介绍人须为{introducers}名正式党员{detail}"),
@@ -185,23 +185,29 @@ DEV_CHECKS: tuple[DevCheck, ...] = (
     DevCheck("DEV-025", "转正日期为预备期满之日{end}（含延长期），不是审批日期", Severity.COUNT),
     DevCheck("DEV-030", "材料归档前，各步骤的全部必备材料须经上级党委审核通过{detail}"),
 )
-_CHECKS = {check.id: check for check in DEV_CHECKS}
 RULES: dict[tuple[str, str], Rule] = {}
-for _version in VERSIONS:
-    for _check in DEV_CHECKS:
-        if _check.id not in _version.articles:
+
+
+def register_version(version: RuleVersion) -> None:
+    """One ``core.rules.Rule`` per DEV check the version has an article for (``DEV-009:2014`` …)."""
+    for check in DEV_CHECKS:
+        if check.id not in version.articles:
             continue  # the rule does not exist in this version (e.g. DEV-010 before 2026)
-        _severity = _check.severity
-        if not _version.verified and _severity == Severity.BLOCK and _check.id not in _ARTICLES_2014:
-            _severity = Severity.WARN  # an unverified addition may warn, never block
-        RULES[(_check.id, _version.code)] = Rule(
-            _check.id,
-            variant=_version.code,
-            source=_version.source(_check.id),
-            message=_check.message,
-            severity=_severity,
-            params={k: v for k, v in _version.params.items() if f"{{{k}}}" in _check.message},
+        severity = check.severity
+        if not version.verified and severity == Severity.BLOCK and check.id not in _ARTICLES_2014:
+            severity = Severity.WARN  # an unverified addition may warn, never block
+        RULES[(check.id, version.code)] = Rule(
+            check.id,
+            variant=version.code,
+            source=version.source(check.id),
+            message=check.message,
+            severity=severity,
+            params={k: v for k, v in version.params.items() if f"{{{k}}}" in check.message},
         )
+
+
+for _version in VERSIONS:
+    register_version(_version)
 
 
 def rule_for(rule_id: str, version: RuleVersion) -> Rule | None:
@@ -463,6 +469,11 @@ def _stage(done: dict[int, StepFact], *, cancelled: bool, finished: bool, stoppe
     return Stage.APPLICANT
 
 
+def _period(months: int) -> str:
+    """12 → "1年", 18 → "18个月"."""
+    return f"{months // 12}年" if months % 12 == 0 else f"{months}个月"
+
+
 def full_months(start: date, end: date) -> int:
     """Completed calendar months from ``start`` to ``end`` (31 Jan → 28 Feb is one month)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
@@ -608,7 +619,7 @@ def _check_7(new: StepInput, state: Progress, verdict: Verdict, *, workdays: Wor
         verdict.add(
             rule_for("DEV-009", v),
             "on",
-            years=v.param("activist_min_months") // 12,
+            period=_period(v.param("activist_min_months")),
             months=full_months(since, new.on),
             since=since,
             earliest=earliest,

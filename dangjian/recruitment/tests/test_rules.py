@@ -488,3 +488,38 @@ def test_full_months_counts_completed_calendar_months():
     assert rules.full_months(date(2023, 1, 31), date(2023, 2, 28)) == 1
     assert rules.full_months(date(2023, 1, 31), date(2023, 2, 27)) == 0
     assert rules.full_months(date(2019, 3, 1), date(2020, 2, 29)) == 11
+
+
+def test_DEV_009_a_future_version_is_data_in_one_place(monkeypatch):
+    """DEV-009: adding a version (here a made-up 2031 text with 18 months as activist) changes the
+    check for steps dated from its effective date, and only those, without touching a check."""
+    from dangjian.core.rules import REGISTRY as registry
+
+    future = rules.RuleVersion(
+        code="2031",
+        title=f"{rules.INSTRUMENT}（2031年修订，测试用）",
+        effective_from=date(2031, 1, 1),
+        verified=True,
+        params={**rules._PARAMS_2026, "activist_min_months": 18},
+        articles=dict(rules._ARTICLES_2026),
+    )
+    monkeypatch.setattr(rules, "VERSIONS", (*rules.VERSIONS, future))
+    monkeypatch.setattr(rules, "RULES", dict(rules.RULES))
+    rules.register_version(future)
+    try:
+        dates = {1: date(2029, 1, 2), 2: date(2029, 1, 9), 3: date(2030, 1, 31), 4: date(2030, 2, 1), 5: date(2030, 2, 1)}
+        today = date(2032, 1, 1)
+        before = rules.check_step(
+            StepInput(number=7, on=date(2030, 12, 31)), history(dates), birth_date=BIRTH, today=today, workdays=NO_CALENDAR
+        )
+        assert rule_ids(before) == ["DEV-009"] and "需满1年" in before.blocks[0].message
+        under_2031 = rules.check_step(
+            StepInput(number=7, on=date(2031, 7, 30)), history(dates), birth_date=BIRTH, today=today, workdays=NO_CALENDAR
+        )
+        assert rule_ids(under_2031) == ["DEV-009"]
+        assert "需满18个月，该同志仅17个月" in under_2031.blocks[0].message and "2031年修订" in under_2031.blocks[0].message
+        enough = StepInput(number=7, on=date(2031, 7, 31), notice_from=date(2031, 7, 21), notice_to=date(2031, 7, 30))
+        assert rules.check_step(enough, history(dates), birth_date=BIRTH, today=today, workdays=NO_CALENDAR).blocks == []
+    finally:
+        for check in rules.DEV_CHECKS:
+            registry.pop(f"{check.id}:2031", None)
