@@ -166,3 +166,12 @@ class PipelineFilterForm(forms.Form):
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = _blank("全部（本人管辖范围）", organisations)  # type: ignore[attr-defined]
+
+
+class UnmaskForm(AccessibleForm):
+    reason = forms.CharField(
+        label="查看事由",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "如：填写政审材料需核对身份"}),
+        help_text="必填；本次查看将记入审计日志",
+    )

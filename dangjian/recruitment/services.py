@@ -414,6 +414,25 @@ def move_candidate(*, actor: Any, scope: Any, candidate_id: int, organisation: O
     return candidate
 
 
+def unmask_candidate(*, actor: Any, scope: Any, candidate: Candidate, reason: str, ip: str | None = None) -> dict[str, str]:
+    """Plain ID number and phone for the branch or its superiors, with a reason; one audit row (PII-001)."""
+    if not can_manage(scope, candidate.organisation.path):
+        raise RuleViolation(None, NO_MANAGE)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 2:
+        raise RuleViolation(None, "查看完整个人信息须说明事由（如：填写政审材料需核对身份）。", field="reason")
+    record_event(
+        actor=actor,
+        action=AuditAction.UNMASK,
+        obj=candidate,
+        org_path=candidate.organisation.path,
+        reason=reason,
+        detail={"fields": ["id_number", "phone"]},
+        ip=ip,
+    )
+    return {"id_number": candidate.id_number, "phone": candidate.phone}
+
+
 # --- materials -------------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/record/", views.record, name="record"),
     path("<int:pk>/materials/", views.upload, name="upload"),
+    path("<int:pk>/unmask/", views.unmask, name="unmask"),
     path("<int:pk>/stop/", views.stop, name="stop"),
     path("materials/<int:material_pk>/", views.material_file, name="material_file"),
     path("materials/<int:material_pk>/review/", views.review, name="review"),

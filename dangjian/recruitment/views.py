@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.audit.models import AuditAction
-from dangjian.audit.services import record_event
+from dangjian.audit.services import client_ip, record_event
 from dangjian.core.masking import mask_id_number, mask_phone
 from dangjian.core.rules import RuleViolation
 from dangjian.core.uploads import file_response
@@ -30,7 +30,7 @@ from dangjian.organisations.selectors import branches_visible_to, get_organisati
 
 from . import exporting, rules, selectors, services
 from .choices import MaterialStatus, Stage
-from .forms import CalendarForm, CandidateForm, MaterialForm, PipelineFilterForm, ReviewForm, StepForm, StopForm
+from .forms import CalendarForm, CandidateForm, MaterialForm, PipelineFilterForm, ReviewForm, StepForm, StopForm, UnmaskForm
 from .models import Candidate, WorkCalendar
 from .permissions import NO_CALENDAR, NO_MANAGE, NO_SUPERIOR, NO_VIEW, can_edit_calendar, can_manage, can_view_pipeline, is_superior
 
@@ -175,7 +175,13 @@ def _people_choices(candidate: Candidate) -> list[tuple[int, str]]:
 
 
 def _dossier(
-    request: HttpRequest, candidate: Candidate, *, step_form: StepForm | None = None, material_form: MaterialForm | None = None
+    request: HttpRequest,
+    candidate: Candidate,
+    *,
+    step_form: StepForm | None = None,
+    material_form: MaterialForm | None = None,
+    plain: dict[str, str] | None = None,
+    unmask_form: UnmaskForm | None = None,
 ) -> dict[str, Any]:
     scope = request.scope  # type: ignore[attr-defined]
     today = _today()
@@ -225,8 +231,10 @@ def _dossier(
     can_record = bool(next_definition) and (superior if next_definition and next_definition.by_superior else manage)
     return {
         "candidate": candidate,
-        "masked_id": mask_id_number(candidate.id_number),
-        "masked_phone": mask_phone(candidate.phone),
+        "masked_id": plain["id_number"] if plain else mask_id_number(candidate.id_number),
+        "masked_phone": plain["phone"] if plain else mask_phone(candidate.phone),
+        "plain": bool(plain),
+        "unmask_form": unmask_form or UnmaskForm(),
         "state": state,
         "timeline": timeline_rows,
         "windows": windows,
@@ -313,6 +321,28 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     elif not state.allowed:
         form.add_error(None, "发展程序已结束，不能再记录步骤。")
     return render(request, "recruitment/detail.html", _dossier(request, candidate, step_form=form), status=422)
+
+
+@require_POST
+def unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the plain ID number and phone once, in this response only; one audit row."""
+    scope = request.scope  # type: ignore[attr-defined]
+    candidate = selectors.get_candidate_for(scope, pk)
+    _require(can_manage(scope, candidate.organisation.path), NO_MANAGE)
+    form = UnmaskForm(request.POST)
+    plain = None
+    if form.is_valid():
+        try:
+            plain = services.unmask_candidate(
+                actor=request.user, scope=scope, candidate=candidate, reason=form.cleaned_data["reason"], ip=client_ip(request)
+            )
+        except RuleViolation as exc:
+            _add_violation(form, exc)
+    response = render(
+        request, "recruitment/detail.html", _dossier(request, candidate, plain=plain, unmask_form=form), status=200 if plain else 422
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

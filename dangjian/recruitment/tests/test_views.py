@@ -142,3 +142,17 @@ def test_member_page_link_finds_the_dossier(world, login):
 
 def test_member_without_a_role_is_refused(world, login):
     assert login(world.dave).get(reverse("recruitment:index")).status_code == 403
+
+
+def test_unmask_shows_the_id_once_with_a_reason_and_audits_it(world, login):
+    from dangjian.audit.models import AuditEvent
+
+    number = new_id()
+    candidate = register(world, id_number=number)
+    client = login(world.charlie)
+    refused = client.post(reverse("recruitment:unmask", args=[candidate.pk]), {"reason": ""})
+    assert refused.status_code == 422 and number not in refused.content.decode()
+    response = client.post(reverse("recruitment:unmask", args=[candidate.pk]), {"reason": "填写政审材料核对身份"})
+    assert number in response.content.decode() and response["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action="unmask", object_id=str(candidate.pk)).count() == 1
+    assert number not in client.get(reverse("recruitment:detail", args=[candidate.pk])).content.decode()
