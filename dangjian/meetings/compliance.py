@@ -18,8 +18,10 @@ import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q
 
 from dangjian.core.rules import Rule
@@ -38,6 +40,8 @@ STATUS_LABELS = {"overdue": "逾期", "due": "待完成", "done": "已完成", "
 STATUS_ORDER = ("overdue", "due", "done", "future", "na")
 # kinds whose names are shown beside each branch (its parent)
 PARENT_KINDS = [*COMMITTEE_KINDS, OrgKind.GENERAL_BRANCH]
+# plain strings (enum attribute access is a descriptor call; the sheet does it tens of thousands of times)
+GROUP, TALK, COMMITTEE = MeetingKind.GROUP_MEETING.value, MeetingKind.TALK.value, MeetingKind.COMMITTEE_MEETING.value
 KIND_ORDER = (
     MeetingKind.BRANCH_GENERAL_MEETING,
     MeetingKind.COMMITTEE_MEETING,
@@ -48,6 +52,8 @@ KIND_ORDER = (
     MeetingKind.MEMBER_APPRAISAL,
     MeetingKind.TALK,
 )
+KIND_STRINGS = tuple(k.value for k in KIND_ORDER)
+RULES = {k.value: rule for k, rule in rules.RULE_BY_KIND.items()}
 
 
 def month_index(day: date) -> int:
@@ -128,42 +134,77 @@ def blocks(period: Period, months: int) -> list[int]:
     return starts
 
 
-@dataclass
 class Block:
-    label: str
-    status: str
-    message: str = ""  # the rule's finding for an overdue/due block
-    subject: str = ""  # the group of a LIFE-003 block
+    """One required period of one rule (for LIFE-003: of one group); the finding is formatted on demand
+    from the block and the context its cell shares (thousands of blocks per sheet: no per-block dict)."""
+
+    __slots__ = ("_extra", "_rule", "label", "status", "subject")
+
+    def __init__(self, label: str, status: str, subject: str = "", rule: Rule | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.label, self.status, self.subject = label, status, subject
+        self._rule, self._extra = rule, extra
+
+    @property
+    def message(self) -> str:
+        """The rule's finding for an overdue/due block (LIFE-008 also says how many were talked with)."""
+        if self._rule is None or self._extra is None:
+            return ""
+        if self.status in ("overdue", "due"):
+            return self._rule.format(period=self.label, group=self.subject, **self._extra)
+        if self._rule.id == "LIFE-008" and self.status == "done":
+            return f"已谈{self._extra['done']}/{self._extra['total']}人"
+        return ""
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
+    def __repr__(self) -> str:
+        return f"Block({self.label!r}, {self.status!r})"
 
-@dataclass
+
 class Cell:
-    """One rule for one branch over the period."""
+    """One rule for one branch over the period.
 
-    kind: str
-    rule: Rule
-    blocks: list[Block] = field(default_factory=list)
-    note: str = ""
+    The counts every row of a sheet needs (done, overdue, due, future, n/a) come from bit masks when
+    the branch (and its groups) existed through the whole period, the common case; the blocks
+    themselves, with their findings, are built on first use (a page shows one page of rows)."""
+
+    __slots__ = ("_blocks", "_counts", "_source", "kind", "note", "rule")
+    _INDEX = {"done": 0, "overdue": 1, "due": 2, "future": 3, "na": 4}
+
+    def __init__(self, kind: str, rule: Rule, *, note: str = "", source: tuple[Any, ...] | None = None) -> None:
+        self.kind, self.rule, self.note = kind, rule, note
+        self._source = source
+        self._blocks: list[Block] | None = None
+        self._counts: tuple[int, int, int, int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Cell({self.kind!r}, {self.status!r})"
+
+    @property
+    def blocks(self) -> list[Block]:
+        if self._blocks is None:
+            self._blocks = _blocks(self.kind, *self._source) if self._source is not None else []
+        return self._blocks
 
     @property
     def kind_label(self) -> str:
         return MeetingKind(self.kind).label
 
-    @property
-    def status(self) -> str:
-        present = {b.status for b in self.blocks}
-        return next((s for s in STATUS_ORDER if s in present), "na")
-
     def count(self, status: str) -> int:
+        if self._counts is not None:
+            return self._counts[self._INDEX[status]]
         return sum(1 for b in self.blocks if b.status == status)
 
     @property
+    def status(self) -> str:
+        return next((s for s in STATUS_ORDER if self.count(s)), "na")
+
+    @property
     def required(self) -> int:
-        return sum(1 for b in self.blocks if b.status != "na")
+        total = sum(self._counts) if self._counts is not None else len(self.blocks)
+        return total - self.count("na")
 
     @property
     def done(self) -> int:
@@ -220,32 +261,45 @@ class Sheet:
         return counts
 
 
-def _applies(founded: date | None, dissolved: date | None, first: int, months: int) -> bool:
+@dataclass(frozen=True)
+class Slot:
+    """An n-month block of the calendar, with what does not depend on the branch: dates and timing."""
+
+    first: int
+    months: int
+    start: date
+    end: date
+    label: str
+    timing: str  # overdue / due / future, as of ``today``, for a block without a record
+
+
+def _slots(period: Period, months: int, today: date) -> list[Slot]:
+    slots = []
+    for first in blocks(period, months):
+        start, end = index_date(first), index_date(first + months - 1, end=True)
+        timing = "overdue" if end < today else "future" if start > today else "due"
+        slots.append(Slot(first, months, start, end, block_label(first, months), timing))
+    return slots
+
+
+def _applies(founded: date | None, dissolved: date | None, slot: Slot) -> bool:
     """A branch (or group) founded on or before the block's first day and not dissolved within it."""
-    start, end = index_date(first), index_date(first + months - 1, end=True)
-    if founded is not None and founded > start:
+    if founded is not None and founded > slot.start:
         return False
-    return not (dissolved is not None and dissolved <= end)
+    return not (dissolved is not None and dissolved <= slot.end)
 
 
-def _status(done: bool, applies: bool, first: int, months: int, today: date) -> str:
+def _status(done: bool, applies: bool, slot: Slot) -> str:
     if done:
         return "done"
     if not applies:
         return "na"
-    if index_date(first + months - 1, end=True) < today:
-        return "overdue"
-    if index_date(first) > today:
-        return "future"
-    return "due"
+    return slot.timing
 
 
 def compute_sheet(root: Organisation, period: Period, *, today: date, lecture_months: int, silent_month: int | None = None) -> Sheet:
     """The compliance sheet for every branch in ``root``'s subtree (``root`` already scope-checked)."""
     low, high = path_range(root.path)
-    year_first, year_last = period.start.year * 12, period.end.year * 12 + 11
-    month_low = (year_first // 12) * 100 + 1
-    month_high = (year_last // 12) * 100 + 12
     orgs = list(
         Organisation.objects.filter(path__range=(low, high), kind__in=[*MEMBER_HOLDING_KINDS, *GROUP_KINDS, *PARENT_KINDS])
         .order_by("path")
@@ -266,35 +320,22 @@ def compute_sheet(root: Organisation, period: Period, *, today: date, lecture_mo
         .annotate(n=Count("id"))
         .values_list("organisation_id", "n")
     )
-    done: set[tuple[int, int | None, str, int]] = set()
-    entries = (
-        MeetingKindEntry.objects.filter(
-            counted=True, held_month__gte=month_low, held_month__lte=month_high, organisation__path__range=(low, high)
-        )
-        .values_list("organisation_id", "group_id", "kind", "held_month")
-        .distinct()
-    )
-    for org_id, group_id, kind, held in entries:
-        done.add((org_id, group_id if kind == MeetingKind.GROUP_MEETING else None, kind, (held // 100) * 12 + held % 100 - 1))
+    # (branch, group for 党小组会 else None, kind) -> month indexes with a counted record
+    done = _done_months(low, high, period.start.year)
     talk_total, talk_done = _talks(low, high, period)
     parents = {o["path"]: o["name"] for o in orgs}
+    frequency = _frequency_text(lecture_months)
+    slots = {
+        kind: _slots(period, lecture_months if kind == MeetingKind.PARTY_LECTURE else rules.FREQUENCY_MONTHS[kind], today)
+        for kind in KIND_STRINGS
+    }
+    timing = {kind: _timing(kind_slots, period) for kind, kind_slots in slots.items()}
+    context = _Context(done, period.start.year, slots, frequency, talk_total, talk_done, {"frequency": frequency}, timing)
     rows = []
     for branch in branches:
-        cells = [
-            _cell(
-                kind,
-                branch,
-                period,
-                today,
-                lecture_months,
-                done,
-                groups.get(branch["id"], []),
-                seats.get(branch["id"], 0),
-                talk_total,
-                talk_done,
-            )
-            for kind in KIND_ORDER
-        ]
+        branch_groups = groups.get(branch["id"], [])
+        has_committee = seats.get(branch["id"], 0) >= rules.COMMITTEE_MIN_SEATS
+        cells = [_cell(kind, branch, context, branch_groups, has_committee) for kind in KIND_STRINGS]
         rows.append(
             BranchRow(
                 id=branch["id"],
@@ -309,8 +350,48 @@ def compute_sheet(root: Organisation, period: Period, *, today: date, lecture_mo
         by_id = {b["id"]: b for b in branches}
         for row in rows:
             branch = by_id[row.id]
-            row.silent = row.id not in reported and _applies(branch["founded_on"], branch["dissolved_on"], silent_month, 1)
+            month_slot = Slot(silent_month, 1, index_date(silent_month), index_date(silent_month, end=True), "", "")
+            row.silent = row.id not in reported and _applies(branch["founded_on"], branch["dissolved_on"], month_slot)
     return Sheet(root=root, period=period, today=today, rows=rows, lecture_months=lecture_months)
+
+
+_BIT = "CASE d.held_month %% 100 " + " ".join(f"WHEN {m} THEN {1 << (m - 1)}" for m in range(1, 13)) + " END"
+
+
+def _done_months(low: str, high: str, year: int) -> dict[tuple[int, int | None, str], int]:
+    """One GROUP BY over the year's counted kind rows: per branch, group (党小组会 only) and kind, the
+    months held as a 12-bit mask, turned into month indexes (a period never spans two years)."""
+    query = f"""
+        SELECT d.organisation_id, d.group_id, d.kind, SUM({_BIT})
+        FROM (
+            SELECT DISTINCT e.organisation_id, CASE WHEN e.kind = %s THEN e.group_id END AS group_id, e.kind, e.held_month
+            FROM {MeetingKindEntry._meta.db_table} e
+            JOIN {Organisation._meta.db_table} o ON o.id = e.organisation_id
+            WHERE e.counted AND e.held_month BETWEEN %s AND %s AND o.path BETWEEN %s AND %s
+        ) d
+        GROUP BY d.organisation_id, d.group_id, d.kind
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, [GROUP, year * 100 + 1, year * 100 + 12, low, high])
+        return {(org_id, group_id, kind): int(mask) for org_id, group_id, kind, mask in cursor.fetchall()}
+
+
+@lru_cache(maxsize=8192)
+def _months_of(year: int, mask: int) -> frozenset[int]:
+    """Month indexes of a 12-bit mask of ``year``."""
+    return frozenset(year * 12 + bit for bit in range(12) if mask >> bit & 1)
+
+
+@lru_cache(maxsize=16384)
+def _block_mask(mask: int, months: int) -> int:
+    """The bits of the first month of every n-month block holding one of the months in ``mask``."""
+    if months == 1:
+        return mask
+    result = 0
+    for bit in range(12):
+        if mask >> bit & 1:
+            result |= 1 << (bit // months * months)
+    return result
 
 
 def reported_branch_ids(low: str, high: str, month: int) -> set[int]:
@@ -357,56 +438,142 @@ def _frequency_text(months: int) -> str:
     return LectureFrequency(months).label if months in LectureFrequency.values else f"每{months}个月一次"
 
 
-def _cell(
-    kind: str,
-    branch: dict[str, Any],
-    period: Period,
-    today: date,
-    lecture_months: int,
-    done: set[tuple[int, int | None, str, int]],
-    groups: list[dict[str, Any]],
-    seat_count: int,
-    talk_total: dict[int, int],
-    talk_done: dict[int, int],
-) -> Cell:
-    rule = rules.RULE_BY_KIND[kind]
-    months = lecture_months if kind == MeetingKind.PARTY_LECTURE else rules.FREQUENCY_MONTHS[kind]
-    cell = Cell(kind=kind, rule=rule)
+@dataclass
+class _Context:
+    done: dict[tuple[int, int | None, str], int]  # 12-bit masks of months held
+    year: int
+    slots: dict[str, list[Slot]]
+    frequency: str
+    talk_total: dict[int, int]
+    talk_done: dict[int, int]
+    extra: dict[str, Any] = field(default_factory=dict)
+    # per kind: masks of block first months by timing (all/overdue/due/future), their sizes, months per block, first start, last end
+    timing: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_NOTHING: frozenset[int] = frozenset()
+
+
+def _firsts(months_done: set[int] | frozenset[int], months: int) -> set[int] | frozenset[int]:
+    """The first month of each n-month block holding one of ``months_done``."""
+    if months == 1 or not months_done:
+        return months_done
+    return {(m // 12) * 12 + ((m % 12) // months) * months for m in months_done}
+
+
+def _blocks(kind: str, branch: dict[str, Any], ctx: _Context, groups: list[dict[str, Any]], has_committee: bool) -> list[Block]:
+    """Every block of one rule for one branch, with its status (the reference computation)."""
+    rule = RULES[kind]
+    blocks: list[Block] = []
     founded, dissolved = branch["founded_on"], branch["dissolved_on"]
-    for first in blocks(period, months):
-        label = block_label(first, months)
-        span = range(first, first + months)
-        applies = _applies(founded, dissolved, first, months)
-        if kind == MeetingKind.GROUP_MEETING:
-            if not groups:
-                cell.note = "未设党小组"
-            for group in groups:
-                group_done = any((branch["id"], group["id"], kind, m) in done for m in span)
-                group_applies = applies and _applies(group["founded_on"], group["dissolved_on"], first, months)
-                status = _status(group_done, group_applies, first, months, today)
-                cell.blocks.append(
-                    Block(
-                        label, status, rule.format(group=group["name"], period=label) if status in ("overdue", "due") else "", group["name"]
-                    )
-                )
-            continue
-        if kind == MeetingKind.TALK:
-            total, talked = talk_total.get(branch["id"], 0), talk_done.get(branch["id"], 0)
-            finished = total > 0 and talked >= total
-            status = _status(finished, applies and total > 0, first, months, today)
-            if total == 0:
-                cell.note = "无应谈党员"
-            message = rule.format(period=label, done=talked, total=total, missing=max(total - talked, 0))
-            cell.blocks.append(Block(label, status, message if status in ("overdue", "due") else f"已谈{talked}/{total}人"))
-            continue
-        if kind == MeetingKind.COMMITTEE_MEETING and seat_count < rules.COMMITTEE_MIN_SEATS:
-            applies = False
-            cell.note = "未设支部委员会"
-        is_done = any((branch["id"], None, kind, m) in done for m in span)
-        status = _status(is_done, applies, first, months, today)
-        context = {"period": label, "frequency": _frequency_text(lecture_months)}
-        cell.blocks.append(Block(label, status, rule.format(**context) if status in ("overdue", "due") else ""))
+    append = blocks.append
+    slots = ctx.slots[kind]
+    if kind == GROUP:
+        if not groups:
+            for slot in slots:
+                append(Block(slot.label, "na"))
+            return blocks
+        extra: dict[str, Any] = {}
+        done = [(group, _months_of(ctx.year, ctx.done.get((branch["id"], group["id"], kind), 0))) for group in groups]
+        for slot in slots:
+            applies = _applies(founded, dissolved, slot)
+            for group, months_done in done:
+                held = slot.first in months_done
+                status = "done" if held else _status(False, applies and _applies(group["founded_on"], group["dissolved_on"], slot), slot)
+                append(Block(slot.label, status, group["name"], rule, extra))
+        return blocks
+    if kind == TALK:
+        total, talked = ctx.talk_total.get(branch["id"], 0), ctx.talk_done.get(branch["id"], 0)
+        extra = {"done": talked, "total": total, "missing": max(total - talked, 0)}
+        for slot in slots:
+            status = _status(total > 0 and talked >= total, total > 0 and _applies(founded, dissolved, slot), slot)
+            append(Block(slot.label, status, "", rule, extra))
+        return blocks
+    required = has_committee or kind != COMMITTEE
+    firsts = _firsts(_months_of(ctx.year, ctx.done.get((branch["id"], None, kind), 0)), slots[0].months if slots else 1)
+    extra = ctx.extra
+    for slot in slots:
+        if slot.first in firsts:
+            append(Block(slot.label, "done", "", rule, extra))
+        else:
+            append(Block(slot.label, _status(False, required and _applies(founded, dissolved, slot), slot), "", rule, extra))
+    return blocks
+
+
+def _cell(kind: str, branch: dict[str, Any], ctx: _Context, groups: list[dict[str, Any]], has_committee: bool) -> Cell:
+    """The cell with its counts from bit masks when nothing in the period depends on founding or
+    dissolution dates; otherwise the counts come from the blocks (same rules, one place: ``_blocks``)."""
+    note = ""
+    if kind == GROUP and not groups:
+        note = "未设党小组"
+    elif kind == COMMITTEE and not has_committee:
+        note = "未设支部委员会"
+    elif kind == TALK and not ctx.talk_total.get(branch["id"], 0):
+        note = "无应谈党员"
+    cell = Cell(kind, RULES[kind], note=note, source=(branch, ctx, groups, has_committee))
+    timing = ctx.timing[kind]
+    if not (_whole(branch, timing) and all(_whole(g, timing) for g in groups)):
+        return cell
+    every, size = timing["all"], timing["size"]
+    if kind == TALK:
+        total, talked = ctx.talk_total.get(branch["id"], 0), ctx.talk_done.get(branch["id"], 0)
+        if total and talked >= total:
+            cell._counts = (size, 0, 0, 0, 0)
+        elif not total:
+            cell._counts = (0, 0, 0, 0, size)
+        else:
+            cell._counts = (0, timing["n_overdue"], timing["n_due"], timing["n_future"], 0)
+        return cell
+    months = timing["months"]
+    if kind == GROUP:
+        if not groups:
+            cell._counts = (0, 0, 0, 0, size)
+            return cell
+        totals = [0, 0, 0, 0, 0]
+        for group in groups:
+            held = _block_mask(ctx.done.get((branch["id"], group["id"], kind), 0), months) & every
+            totals[0] += held.bit_count()
+            totals[1] += (timing["overdue"] & ~held).bit_count()
+            totals[2] += (timing["due"] & ~held).bit_count()
+            totals[3] += (timing["future"] & ~held).bit_count()
+        cell._counts = tuple(totals)  # type: ignore[assignment]
+        return cell
+    held = _block_mask(ctx.done.get((branch["id"], None, kind), 0), months) & every
+    n_held = held.bit_count()
+    if kind == COMMITTEE and not has_committee:
+        cell._counts = (n_held, 0, 0, 0, size - n_held)
+    else:
+        cell._counts = (
+            n_held,
+            (timing["overdue"] & ~held).bit_count(),
+            (timing["due"] & ~held).bit_count(),
+            (timing["future"] & ~held).bit_count(),
+            0,
+        )
     return cell
+
+
+def _timing(slots: list[Slot], period: Period) -> dict[str, Any]:
+    """A rule's blocks in the period as 12-bit masks of their first months, by timing."""
+
+    def mask(timing: str | None) -> int:
+        return sum(1 << (slot.first % 12) for slot in slots if timing is None or slot.timing == timing)
+
+    masks = {"all": mask(None), "overdue": mask("overdue"), "due": mask("due"), "future": mask("future")}
+    return {
+        **masks,
+        **{f"n_{k}": v.bit_count() for k, v in masks.items()},
+        "size": len(slots),
+        "months": slots[0].months if slots else 1,
+        "start": slots[0].start if slots else period.start,
+        "end": slots[-1].end if slots else period.end,
+    }
+
+
+def _whole(org: dict[str, Any], timing: dict[str, Any]) -> bool:
+    """The organisation existed through every block of the rule (founded before, not dissolved within)."""
+    founded, dissolved = org["founded_on"], org["dissolved_on"]
+    return (founded is None or founded <= timing["start"]) and (dissolved is None or dissolved > timing["end"])
 
 
 def silent_branches(sheet: Sheet) -> list[BranchRow]:

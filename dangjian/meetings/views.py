@@ -320,7 +320,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     qr_svg = url = ""
     if meeting.checkin_nonce:
         url = request.build_absolute_uri(reverse("meetings:scan", kwargs={"token": services.checkin_token(meeting)}))
-        qr_svg = segno.make(url, micro=False).svg_inline(scale=7, title="签到二维码")
+        qr_svg = segno.make(url, micro=False).svg_inline(scale=7, omitsize=True, title="签到二维码")
     opens, closes = services.checkin_window(meeting)
     summary = selectors.attendance_summary(meeting)
     return render(

@@ -204,3 +204,27 @@ def test_the_sheet_covers_every_branch_of_a_subtree_in_a_fixed_number_of_queries
     with django_assert_max_num_queries(8):
         sheet = compute_sheet(world.street_a, Period("year", 2025), today=date(2025, 12, 1), lecture_months=3)
     assert len(sheet.rows) == 7
+
+
+def test_LIFE_003_the_fast_counts_agree_with_the_blocks_for_every_kind_of_branch(world):
+    """LIFE-001..008: the set-operation counts of a cell equal the counts of its blocks."""
+    from collections import Counter
+
+    g = make_org(world.branch_a1_1, "第一党小组", OrgKind.PARTY_GROUP)
+    make_org(world.branch_a1_2, "新党小组", OrgKind.PARTY_GROUP, founded_on=date(2025, 6, 15))
+    make_org(world.community_a1, "年中成立支部", OrgKind.BRANCH, founded_on=date(2025, 5, 20))
+    for post in (CommitteePost.SECRETARY, CommitteePost.ORGANISATION_MEMBER, CommitteePost.PUBLICITY_MEMBER):
+        CommitteeSeat.objects.create(organisation=world.branch_a1_1, post=post, person_name=f"委员{post}")
+    make_meeting(world.branch_a1_1, kinds=(K.THEMED_DAY, K.BRANCH_GENERAL_MEETING, K.PARTY_LECTURE), day=date(2025, 2, 2))
+    make_meeting(world.branch_a1_1, kinds=(K.GROUP_MEETING,), day=date(2025, 3, 3), group=g)
+    make_meeting(world.branch_a1_1, kinds=(K.COMMITTEE_MEETING,), day=date(2025, 4, 4))
+    make_meeting(world.branch_a1_2, kinds=(K.COMMITTEE_MEETING, K.LIFE_MEETING), day=date(2025, 7, 4))
+    for period in (Period("year", 2025), Period("quarter", 2025, 2), Period("month", 2025, 7)):
+        for lecture in (1, 3, 6):
+            sheet = compute_sheet(world.district, period, today=date(2025, 8, 10), lecture_months=lecture)
+            for row in sheet.rows:
+                for c in row.cells:
+                    if c._counts is None:
+                        continue
+                    fast = {k: c.count(k) for k in ("done", "overdue", "due", "future", "na") if c.count(k)}
+                    assert fast == dict(Counter(b.status for b in c.blocks)), (row.name, c.kind, period, lecture)
