@@ -95,6 +95,12 @@ class ActionIn(Schema):
     valid_days: int | None = None
     receipt_on: date | None = None
     receipt_org_name: str = ""
+    # resubmit only: corrected application fields (left out = unchanged)
+    new_reason: str = ""
+    dues_paid_up_to: str = Field("", title="党费交到（YYYY-MM，重新提交时）")
+    contact_phone: str = ""
+    external_org_name: str = ""
+    external_org_location: str = ""
 
 
 class StatsOut(Schema):

@@ -84,6 +84,29 @@ class StepForm(AccessibleForm):
     valid_days = forms.IntegerField(label="介绍信有效期（天）", required=False, min_value=1, max_value=999)
     receipt_on = forms.DateField(label="回执收回日期", required=False, widget=DateInput())
     receipt_org_name = forms.CharField(label="寄回回执的党组织", max_length=120, required=False)
+    # resubmitting a returned application: the fields the applicant may correct (blank = unchanged)
+    new_reason = forms.CharField(label="转接原因", max_length=200, required=False)
+    dues_paid_up_to = MonthField(label="党费交到（年月）", required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    external_org_name = forms.CharField(label="接收党组织全称", max_length=120, required=False)
+    external_org_location = forms.CharField(label="接收党组织地址", max_length=200, required=False)
+
+    RESUBMIT_FIELDS = {
+        "new_reason": "reason",
+        "dues_paid_up_to": "dues_paid_up_to",
+        "contact_phone": "contact_phone",
+        "external_org_name": "external_org_name",
+        "external_org_location": "external_org_location",
+    }
+
+    def step_values(self) -> dict[str, Any]:
+        """What the chosen step needs from the form (blank fields left out)."""
+        cd = self.cleaned_data
+        keys = ("valid_days", "receipt_on", "receipt_org_name")
+        values = {k: cd[k] for k in keys if cd.get(k) not in (None, "")}
+        if cd.get("action") == Action.RESUBMIT:
+            values.update({target: cd[name] for name, target in self.RESUBMIT_FIELDS.items() if cd.get(name) not in (None, "")})
+        return values
 
 
 class ArrivalForm(AccessibleForm):

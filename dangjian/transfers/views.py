@@ -291,7 +291,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             status=422,
         )
     cd = form.cleaned_data
-    values = {k: cd[k] for k in ("valid_days", "receipt_on", "receipt_org_name") if cd.get(k) not in (None, "")}
+    values = form.step_values()
     try:
         transfer = services.act(
             actor=request.user,

@@ -179,3 +179,28 @@ def test_the_list_is_for_staff_and_the_member_sees_only_their_own(world, login):
     assert "戴维" in login(world.bob).get(reverse("transfers:list")).text
     other = place(world, TransferState.APPLIED, member=world.a1_1_members[0])
     assert login(world.dave).get(reverse("transfers:detail", args=[other.pk])).status_code == 404
+
+
+def test_returned_application_is_corrected_and_resubmitted(world, login):
+    transfer = place(world, TransferState.RETURNED, internal=False)
+    client = login(world.dave)
+    page = client.get(reverse("transfers:detail", args=[transfer.pk]))
+    assert "修改后重新提交" in page.text and "接收党组织全称" in page.text
+    response = client.post(
+        reverse("transfers:act", args=[transfer.pk]),
+        {
+            "action": Action.RESUBMIT,
+            "new_reason": "工作调动到外省",
+            "dues_paid_up_to": "2026-11",
+            "external_org_name": "某省某市某区某街道党工委（新）",
+        },
+    )
+    assert response.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.APPLIED
+    assert (transfer.reason, transfer.dues_paid_up_to, transfer.external_org_name) == (
+        "工作调动到外省",
+        date(2026, 11, 1),
+        "某省某市某区某街道党工委（新）",
+    )
+    assert transfer.steps.get().action == Action.RESUBMIT
