@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -24,7 +25,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
+from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.choices import Role
@@ -45,7 +48,7 @@ from dangjian.core.benchkit import (
 )
 from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
-from dangjian.core.scope import Scope, path_range
+from dangjian.core.scope import PATH_MAX, Scope, path_range
 from dangjian.members.birthdays import birthday_members, send_political_birthdays, send_time
 from dangjian.members.choices import Category, Education, Gender, MemberStatus
 from dangjian.members.importing import import_roster
@@ -474,6 +477,82 @@ def p7_api_list_throughput(*, clients: int, seconds: float) -> PathResult | str:
     )
 
 
+# --- P8 (issue 9 point 4) ----------------------------------------------------------------------------------
+
+TREE_USERNAME = "benchmark-district-admin"
+TREE_TARGET_KB = 300
+# one organisation as the tree page shows it: its page link, then its rolled-up member total
+TREE_NODE = re.compile(r'<a class="node-name" href="/orgs/(\d+)/">.*?(?:党员 (\d+) 名|共 (\d+) 名党员)', re.S)
+TREE_BASELINE = """
+    WITH t AS (
+        SELECT SUBSTR(o.path, 1, %s) AS prefix, SUM(c.n) AS n
+        FROM (SELECT organisation_id, COUNT(*) AS n FROM members_member GROUP BY organisation_id) c
+        JOIN organisations_organisation o ON o.id = c.organisation_id
+        WHERE o.dissolved_on IS NULL AND o.path >= %s AND o.path <= %s
+        GROUP BY 1
+    )
+    SELECT s.id, COALESCE(SUM(t.n), 0)
+    FROM organisations_organisation s LEFT JOIN t ON t.prefix >= s.path AND t.prefix <= s.path || %s
+    WHERE s.dissolved_on IS NULL AND s.path >= %s AND s.path <= %s AND s.depth <= %s
+    GROUP BY s.id, s.path ORDER BY s.path
+"""
+
+
+def tree_page_rows(html: str) -> list[tuple[int, int]]:
+    """(organisation id, rolled-up member total) of every node on the tree page, in page (path) order."""
+    return [(int(pk), int(branch or other)) for pk, branch, other in TREE_NODE.findall(html)]
+
+
+def p8_org_tree_district(repeat: int) -> PathResult:
+    """The district administrator's tree page (GET /orgs/ through the test client: middleware, session,
+    scope, queries, template) vs hand-written SQL returning the same shown organisations with their
+    rolled-up member totals (members counted per organisation, then summed by path prefix)."""
+    root = Organisation.objects.get(code=ROOT_CODE)
+    user, _created = User.objects.get_or_create(username=TREE_USERNAME, defaults={"display_name": "基准测试区委管理员"})
+    RoleGrant.objects.get_or_create(user=user, role=Role.DISTRICT_ADMIN, organisation=root)
+    client = Client()
+    url = reverse("organisations:tree")
+    low, high = path_range(root.path)
+    try:
+        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+            client.force_login(user)
+
+            def ours() -> bytes:
+                response = client.get(url, secure=True)
+                if response.status_code != 200:
+                    raise BenchmarkInvariantBroken(f"P8: GET {url} answered {response.status_code}")
+                return response.content
+
+            html = ours().decode()
+            shown = tree_page_rows(html)
+            depth = max(o.depth for o in Organisation.objects.filter(pk__in=[pk for pk, _ in shown]))
+            params = [depth * STEPLEN, low, high, PATH_MAX, low, high, depth]
+
+            def baseline() -> list[tuple[int, int]]:
+                return [(pk, int(total)) for pk, total in sql(TREE_BASELINE, params)]
+
+            ms, base_ms, page, expected = timed_pair(ours, baseline, repeat)
+            same("P8", tree_page_rows(page.decode()), expected)
+            queries = query_count(ours)
+    finally:
+        RoleGrant.objects.filter(user=user).delete()
+    return PathResult(
+        "P8",
+        "org_tree_district",
+        ms,
+        base_ms,
+        f"≤ 2×, page < {TREE_TARGET_KB} KB",
+        {
+            "kb": round(len(page) / 1024, 1),
+            "queries": queries,
+            "shown": len(shown),
+            "shown_depth": depth,
+            "orgs": Organisation.objects.filter(dissolved_on__isnull=True).count(),
+            "members": sum(total for pk, total in shown if pk == root.pk),
+        },
+    )
+
+
 # --- the run ----------------------------------------------------------------------------------------------
 
 
@@ -533,6 +612,7 @@ def run(
         lambda: (
             "P7 api_list_throughput: skipped (--skip-api)" if skip_api else p7_api_list_throughput(clients=api_clients, seconds=api_seconds)
         ),
+        lambda: p8_org_tree_district(repeat),
         *(lambda module=module: module.measure(repeat=repeat, today=today, log=log) for module in app_bench_modules()),
     ):
         for result in _as_list(measure()):

@@ -70,6 +70,49 @@ def tree_rows(
     return rows
 
 
+TREE_NODE_BUDGET = 300  # organisations the tree page renders at most before it folds a level
+
+
+def tree_root_paths(scope: Scope) -> list[str]:
+    """The roots of the caller's tree: the outermost subtrees of their roles (every top organisation for a superuser)."""
+    if scope.is_superuser:
+        return list(Organisation.objects.filter(depth=1).order_by("path").values_list("path", flat=True))
+    return list(scope.subtree_paths)
+
+
+def tree_window(root_paths: list[str], *, budget: int | None = None) -> tuple[list[Organisation], list[tuple[str, int]]]:
+    """The live organisations the tree page shows, in path order, and per root the path length it shows.
+
+    Levels are taken whole from the top (breadth first) while they fit in ``budget`` organisations;
+    every root shows at least its children. One query (two when a root's children alone exceed the
+    budget). Deeper organisations are only counted, through ``health.rollup_by_prefix``.
+    """
+    if not root_paths:
+        return [], []
+    budget = budget or TREE_NODE_BUDGET
+    step = Organisation.steplen
+    live = Organisation.objects.filter(subtree_q(root_paths), dissolved_on__isnull=True)
+    rows = list(live.order_by("depth", "path")[: budget + 1])
+    if len(rows) <= budget:
+        deepest = max((o.depth for o in rows), default=0)
+        spans = [(root, max(deepest * step, len(root))) for root in root_paths]
+        return sorted(rows, key=lambda o: o.path), spans
+    cut = rows[-1].depth  # this level did not fit whole: show the levels above it
+    spans = [(root, max(cut - 1, len(root) // step + 1) * step) for root in root_paths]
+    if all(length < cut * step for _, length in spans):
+        shown = [o for o in rows if o.depth < cut]
+    else:
+        query = Q(pk__in=[])
+        for root, length in spans:
+            query |= Q(path__range=path_range(root), depth__lte=length // step)
+        shown = list(live.filter(query))
+    return sorted(shown, key=lambda o: o.path), spans
+
+
+def live_children_of(org: Organisation) -> list[Organisation]:
+    return list(children_of(org).filter(dissolved_on__isnull=True))
+
+
 def direct_member_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
     """org id -> (all members, full members) held directly by that organisation."""
     from django.apps import apps

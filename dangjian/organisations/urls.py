@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/template/", views.import_template, name="import_template"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/children/", views.children, name="children"),
     path("<int:pk>/children/new/", views.create_child, name="create_child"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),

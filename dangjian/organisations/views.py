@@ -22,7 +22,7 @@ from dangjian.audit.models import AuditAction
 from dangjian.audit.services import client_ip
 from dangjian.core.forms import UploadForm
 from dangjian.core.importing import ImportProblem, ImportReport
-from dangjian.core.rules import RuleViolation, Severity
+from dangjian.core.rules import RuleViolation
 from dangjian.core.scope import path_range
 from dangjian.core.staging import stage_upload, take_upload
 from dangjian.core.views import field_changes, paginate
@@ -30,7 +30,7 @@ from dangjian.core.views import field_changes, paginate
 from . import services
 from .choices import ALLOWED_PARENTS, Affinity, CommitteePost, OrgKind, Sector
 from .forms import DissolveForm, MoveForm, OrganisationEditForm, OrganisationForm, SeatForm
-from .health import health_findings, health_for_many
+from .health import ROLLUP_RULES, Rollup, health_findings, health_for_many, level_of, rollup_by_prefix, worse
 from .models import CommitteeSeat, Organisation
 from .permissions import TREE_ROLES, can_change_organisation, can_import_organisations, can_restructure
 from .selectors import (
@@ -39,19 +39,19 @@ from .selectors import (
     current_seats,
     direct_member_counts,
     get_organisation_for,
+    live_children_of,
     organisation_history,
     organisations_visible_to,
     parent_of,
-    rollup_by_path,
     search_organisations,
     secretary_of,
     subtree_member_totals,
-    tree_rows,
+    tree_root_paths,
+    tree_window,
 )
 
 NO_TREE_ROLE = "只有区委组织部管理员和党（工）委管理员可以调整组织设置；党支部书记如需调整，请联系上级党组织。"
 NO_RESTRUCTURE = "不能移动或撤销您本人受权管理的组织，请由上级党组织管理员办理。"
-RED_SEVERITIES = {Severity.BLOCK.value, Severity.FLAG.value}
 IMPORT_KIND = "orgs"
 
 
@@ -68,63 +68,116 @@ def _require(allowed: bool, reason: str) -> None:
 
 
 def _health_level(findings: list[Any]) -> str:
-    if any(f.severity in RED_SEVERITIES for f in findings):
-        return "red"
-    return "amber" if findings else "green"
+    return level_of(findings)
 
 
 @dataclass
 class TreeNode:
     org: Organisation
-    total: int
     findings: list[Any]
     level: str
     root_depth: int
     open: bool = False
     children: list[TreeNode] = field(default_factory=list)
+    # what the SQL rollup attributes to this node: its own members, and the organisations below it
+    # that the page does not show (their number, how many have findings, the worst level)
+    rolled: Rollup = field(default_factory=Rollup)
+    total: int = 0  # members held anywhere in the subtree
+    orgs_below: int = 0
     # organisations with findings anywhere below, and the worst level among them (shown when folded)
     flagged_below: int = 0
     level_below: str = "green"
 
+    @property
+    def full(self) -> int:
+        """Full members held by this branch itself (groups below a branch hold none, ORG-017)."""
+        return self.rolled.full
 
-@require_GET
-def tree(request: HttpRequest) -> HttpResponse:
-    """The caller's subtrees as collapsible nodes with counts and health badges (constant queries)."""
-    scope = request.scope  # type: ignore[attr-defined]
-    _require(bool(scope.subtree_paths) or scope.is_superuser, "组织体系仅供党组织管理员和党支部书记查看。")
-    rows = tree_rows(scope)
-    findings = health_for_many(rows)
-    totals = rollup_by_path(rows, {o.path: o.member_total for o in rows})  # type: ignore[attr-defined]
+    @property
+    def lazy(self) -> bool:
+        """Children exist but are not on the page: fetched when the node is unfolded."""
+        return not self.children and self.rolled.orgs > 0
+
+
+def _build_tree(rows: list[Organisation], spans: list[tuple[str, int]], *, open_levels: int) -> tuple[list[TreeNode], dict[str, TreeNode]]:
+    """Nodes for the shown rows (path order) with their own findings (Python, shown rows only) and
+    the rollups of everything below them (SQL, grouped by path prefix): a constant number of queries."""
+    on = date.today()
+    findings = health_for_many(rows, on=on)
+    rollups = rollup_by_prefix(spans, on=on)
+    step = Organisation.steplen
     nodes: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
     for org in rows:  # path order: a parent always comes before its children
-        parent = nodes.get(org.path[: -Organisation.steplen])
-        node = TreeNode(
-            org=org,
-            total=totals[org.pk],
-            findings=findings.get(org.pk, []),
-            level=_health_level(findings.get(org.pk, [])),
-            root_depth=parent.root_depth if parent else org.depth,
-        )
-        # roots and their children start unfolded; deeper levels start folded
-        node.open = org.depth - node.root_depth < 2
+        parent = nodes.get(org.path[:-step])
+        own = findings.get(org.pk, [])
+        node = TreeNode(org=org, findings=own, level=level_of(own), root_depth=parent.root_depth if parent else org.depth)
+        node.open = org.depth - node.root_depth < open_levels
         nodes[org.path] = node
         (parent.children if parent else roots).append(node)
+    for prefix, rollup in rollups.items():  # each group belongs to the deepest shown node above it
+        for end in range(len(prefix), 0, -step):
+            holder = nodes.get(prefix[:end])
+            if holder is not None:
+                holder.rolled = _add(holder.rolled, rollup)
+                break
     for node in reversed(nodes.values()):  # children before parents
+        node.total += node.rolled.members
+        node.orgs_below += node.rolled.orgs
+        node.flagged_below += node.rolled.flagged
+        node.level_below = node.rolled.worst
         for child in node.children:
+            node.total += child.total
+            node.orgs_below += child.orgs_below + 1
             node.flagged_below += child.flagged_below + (1 if child.findings else 0)
-            levels = {node.level_below, child.level_below, child.level}
-            node.level_below = "red" if "red" in levels else ("amber" if "amber" in levels else "green")
+            node.level_below = worse(worse(node.level_below, child.level_below), child.level)
+    return roots, nodes
+
+
+def _add(a: Rollup, b: Rollup) -> Rollup:
+    return Rollup(
+        members=a.members + b.members,
+        full=a.full + b.full,
+        orgs=a.orgs + b.orgs,
+        flagged=a.flagged + b.flagged,
+        worst=worse(a.worst, b.worst),
+    )
+
+
+@require_GET
+def tree(request: HttpRequest) -> HttpResponse:
+    """The first levels of the caller's subtrees (as many whole levels as fit in TREE_NODE_BUDGET, at
+    least the roots' children), each node with its rolled-up member total, its own health badge and
+    the rolled-up findings below it; deeper levels unfold in place (``children``). Constant queries."""
+    scope = request.scope  # type: ignore[attr-defined]
+    _require(bool(scope.subtree_paths) or scope.is_superuser, "组织体系仅供党组织管理员和党支部书记查看。")
+    rows, spans = tree_window(tree_root_paths(scope))
+    roots, nodes = _build_tree(rows, spans, open_levels=2)
     return render(
         request,
         "organisations/tree.html",
         {
             "roots": roots,
-            "org_count": len(rows),
-            "flagged": sum(1 for n in nodes.values() if n.findings),
+            "org_count": len(nodes) + sum(n.rolled.orgs for n in nodes.values()),
+            "flagged": sum(1 for n in nodes.values() if n.findings) + sum(n.rolled.flagged for n in nodes.values()),
+            "folded": any(n.lazy for n in nodes.values()),
+            "rollup_rules": "、".join(ROLLUP_RULES),
             "can_import": can_import_organisations(scope),
         },
     )
+
+
+@require_GET
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    """The children of one organisation as tree nodes (the htmx fragment a folded node loads; as a
+    page without htmx it redirects to the organisation, whose page lists its children)."""
+    scope = request.scope  # type: ignore[attr-defined]
+    org = get_organisation_for(scope, pk)
+    if not request.headers.get("HX-Request"):
+        return redirect("organisations:detail", pk=org.pk)
+    rows = live_children_of(org)
+    _roots, nodes = _build_tree(rows, [(org.path, len(org.path) + Organisation.steplen)], open_levels=0)
+    return render(request, "organisations/_tree_children.html", {"nodes": [nodes[o.path] for o in rows]})
 
 
 @require_GET
