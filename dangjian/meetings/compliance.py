@@ -355,24 +355,21 @@ def compute_sheet(root: Organisation, period: Period, *, today: date, lecture_mo
     return Sheet(root=root, period=period, today=today, rows=rows, lecture_months=lecture_months)
 
 
-_BIT = "CASE d.held_month %% 100 " + " ".join(f"WHEN {m} THEN {1 << (m - 1)}" for m in range(1, 13)) + " END"
+_BIT = "CASE e.held_month %% 100 " + " ".join(f"WHEN {m} THEN {1 << (m - 1)}" for m in range(1, 13)) + " END"
 
 
 def _done_months(low: str, high: str, year: int) -> dict[tuple[int, int | None, str], int]:
     """One GROUP BY over the year's counted kind rows: per branch, group (党小组会 only) and kind, the
-    months held as a 12-bit mask, turned into month indexes (a period never spans two years)."""
+    months held as a 12-bit mask (the sum of the distinct month bits; a period never spans two years)."""
     query = f"""
-        SELECT d.organisation_id, d.group_id, d.kind, SUM({_BIT})
-        FROM (
-            SELECT DISTINCT e.organisation_id, CASE WHEN e.kind = %s THEN e.group_id END AS group_id, e.kind, e.held_month
-            FROM {MeetingKindEntry._meta.db_table} e
-            JOIN {Organisation._meta.db_table} o ON o.id = e.organisation_id
-            WHERE e.counted AND e.held_month BETWEEN %s AND %s AND o.path BETWEEN %s AND %s
-        ) d
-        GROUP BY d.organisation_id, d.group_id, d.kind
+        SELECT e.organisation_id, CASE WHEN e.kind = %s THEN e.group_id END, e.kind, SUM(DISTINCT {_BIT})
+        FROM {MeetingKindEntry._meta.db_table} e
+        JOIN {Organisation._meta.db_table} o ON o.id = e.organisation_id
+        WHERE e.counted AND e.held_month BETWEEN %s AND %s AND o.path BETWEEN %s AND %s
+        GROUP BY e.organisation_id, CASE WHEN e.kind = %s THEN e.group_id END, e.kind
     """
     with connection.cursor() as cursor:
-        cursor.execute(query, [GROUP, year * 100 + 1, year * 100 + 12, low, high])
+        cursor.execute(query, [GROUP, year * 100 + 1, year * 100 + 12, low, high, GROUP])
         return {(org_id, group_id, kind): int(mask) for org_id, group_id, kind, mask in cursor.fetchall()}
 
 

@@ -143,3 +143,20 @@ def test_index_lists_records_in_scope_only(world, login):
     make_meeting(world.branch_b1_1, topic="乙侧记录")
     text = login(world.bob).get(reverse("meetings:index")).content.decode()
     assert "甲侧记录" in text and "乙侧记录" not in text
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_index_and_compliance_pages_run_a_constant_number_of_queries(world, login, django_assert_max_num_queries, rows):
+    """STYLE §6: the list and the sheet cost the same number of queries for 1 and 50 rows."""
+    from dangjian.organisations.choices import OrgKind
+    from dangjian.organisations.tests.factories import make_org
+
+    for n in range(rows):
+        make_meeting(world.branch_a1_1, topic=f"记录{n}")
+        if n < 10:
+            make_org(world.community_a1, f"支部{rows}-{n}", OrgKind.BRANCH)
+    client = login(world.bob)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("meetings:index")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("meetings:compliance"), {"period": "year"}).status_code == 200
