@@ -514,7 +514,7 @@ def _transition(
     return booking
 
 
-def approve_booking(*, actor: Any, booking_id: int, now: datetime | None = None) -> Booking:
+def approve_booking(*, actor: Any, booking_id: int, now: datetime | None = None, send_notices: bool = True) -> Booking:
     """The keeper approves a pending booking (BASE-002)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -528,11 +528,12 @@ def approve_booking(*, actor: Any, booking_id: int, now: datetime | None = None)
             changes={"decided_at": now, "decided_by": actor},
         )
         record_event(actor=actor, action=AuditAction.UPDATE, obj=booking, org_path=booking.organisation.path, reason="审核通过基地预约")
-    _after_commit_notices(booking, "approved")
+    if send_notices:
+        _after_commit_notices(booking, "approved")
     return booking
 
 
-def decline_booking(*, actor: Any, booking_id: int, reason: str, now: datetime | None = None) -> Booking:
+def decline_booking(*, actor: Any, booking_id: int, reason: str, now: datetime | None = None, send_notices: bool = True) -> Booking:
     """The keeper declines a pending booking with a reason; its places are freed at once."""
     now = now or timezone.now()
     reason = " ".join((reason or "").split())
@@ -553,11 +554,12 @@ def decline_booking(*, actor: Any, booking_id: int, reason: str, now: datetime |
         record_event(
             actor=actor, action=AuditAction.UPDATE, obj=booking, org_path=booking.organisation.path, reason=f"基地预约未通过：{reason}"
         )
-    _after_commit_notices(booking, "declined")
+    if send_notices:
+        _after_commit_notices(booking, "declined")
     return booking
 
 
-def cancel_booking(*, actor: Any, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
+def cancel_booking(*, actor: Any, booking_id: int, reason: str = "", now: datetime | None = None, send_notices: bool = True) -> Booking:
     """The branch withdraws its booking until the base's cutoff; the places are freed at once."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -575,7 +577,8 @@ def cancel_booking(*, actor: Any, booking_id: int, reason: str = "", now: dateti
             comment=reason,
         )
         release(booking)
-    _after_commit_notices(booking, "cancelled")
+    if send_notices:
+        _after_commit_notices(booking, "cancelled")
     return booking
 
 
