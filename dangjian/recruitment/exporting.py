@@ -36,7 +36,7 @@ KEY_STEPS = (1, 3, 7, 15, 17)
 
 
 def pipeline_xlsx(candidates: QuerySet[Candidate], *, scope: Any, org_path: str, today: date) -> tuple[bytes, int]:
-    people = list(candidates)
+    people = list(candidates.defer(None))  # the export shows the (masked) ID number
     ids = [c.pk for c in people]
     dates: dict[tuple[int, int], date] = {}
     rows_q = DevelopmentStep.objects.filter(candidate_id__in=ids, number__in=[*KEY_STEPS, 24]).exclude(decision="refused")

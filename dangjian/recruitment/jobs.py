@@ -4,6 +4,7 @@ flag the overdue ones (inbox, TASK_REMINDER), once per person, step and day (ded
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,13 +21,26 @@ WARN_DAYS = 7  # warn this many days before a step's due date
 JOB_NAME = "development_deadlines"
 
 
-def due_candidates(day: date) -> list[Candidate]:
+@dataclass(frozen=True)
+class Due:
+    """What a reminder needs of a person: no personal data, no model instance."""
+
+    pk: int
+    name: str
+    next_step: int | None
+    next_due: date | None
+    org_path: str
+    org_name: str
+
+
+def due_candidates(day: date) -> list[Due]:
     """People with a step due within WARN_DAYS or already overdue (one indexed range on next_due)."""
-    return list(
+    rows = (
         Candidate.objects.filter(stage__in=OPEN_STAGES, next_due__isnull=False, next_due__lte=day + timedelta(days=WARN_DAYS))
-        .select_related("organisation")
         .order_by("next_due", "pk")
+        .values_list("pk", "name", "next_step", "next_due", "organisation__path", "organisation__name")
     )
+    return [Due(*row) for row in rows]
 
 
 def _responsible(paths: set[str]) -> dict[str, list[Any]]:
@@ -49,7 +63,7 @@ def _responsible(paths: set[str]) -> dict[str, list[Any]]:
 def warn_deadlines(*, day: date) -> dict[str, Any]:
     """Daily job (apps.daily_jobs): one inbox reminder per person, step, recipient and day."""
     people = due_candidates(day)
-    users_by_path = _responsible({c.organisation.path for c in people})
+    users_by_path = _responsible({c.org_path for c in people})
     counts: Counter[str] = Counter()
     for candidate in people:
         step = candidate.next_step
@@ -57,10 +71,7 @@ def warn_deadlines(*, day: date) -> dict[str, Any]:
             continue
         overdue = candidate.next_due < day
         task = f"{candidate.name}：第{step}步“{rules.STEPS[step].label}”{'已逾期' if overdue else '即将到期'}"
-        recipients = [
-            Recipient(name=str(u), user_id=u.pk, org_path=candidate.organisation.path)
-            for u in users_by_path.get(candidate.organisation.path, [])
-        ]
+        recipients = [Recipient(name=str(u), user_id=u.pk, org_path=candidate.org_path) for u in users_by_path.get(candidate.org_path, [])]
         if not recipients:
             counts["no_recipient"] += 1
             continue
@@ -70,7 +81,7 @@ def warn_deadlines(*, day: date) -> dict[str, Any]:
             context={
                 "task": task,
                 "deadline": f"{candidate.next_due.month}月{candidate.next_due.day}日",
-                "org": candidate.organisation.name,
+                "org": candidate.org_name,
             },
             dedup_key=f"development:{candidate.pk}:{step}:{day.isoformat()}",
             title=f"发展党员提醒：{task}",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.scope import Scope, path_range
@@ -120,7 +120,8 @@ def filter_candidates(scope: Scope, filters: PipelineFilters, *, today: date) ->
         qs = qs.filter(next_due__lt=today, stage__in=OPEN_STAGES)
     elif filters.due == "soon":
         qs = qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=rules.DUE_SOON_DAYS), stage__in=OPEN_STAGES)
-    return qs.order_by("next_due", "name", "pk")
+    # lists never show the encrypted fields: skip fetching and decrypting them
+    return qs.defer("id_number", "phone").order_by("next_due", "name", "pk")
 
 
 # annual development figures: the step whose date counts a person into the figure
@@ -133,10 +134,23 @@ def pipeline_summary(scope: Scope, *, org_path: str = "", today: date, year: int
     qs = candidates_visible_to(scope)
     if org_path:
         qs = qs.filter(organisation__path__range=path_range(org_path))
-    by_stage = dict(qs.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    open_qs = qs.filter(stage__in=OPEN_STAGES)
-    overdue = open_qs.filter(next_due__lt=today).count()
-    soon = open_qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=rules.DUE_SOON_DAYS)).count()
+    soon_until = today + timedelta(days=rules.DUE_SOON_DAYS)
+    open_q = Q(stage__in=OPEN_STAGES)
+    rows = (
+        qs.order_by()
+        .values("stage")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=open_q & Q(next_due__lt=today)),
+            soon=Count("pk", filter=open_q & Q(next_due__gte=today, next_due__lte=soon_until)),
+        )
+    )
+    by_stage: dict[str, int] = {}
+    overdue = soon = 0
+    for row in rows:
+        by_stage[row["stage"]] = row["n"]
+        overdue += row["overdue"]
+        soon += row["soon"]
     steps = DevelopmentStep.objects.filter(candidate__in=qs.values("pk"), on__year=year, number__in=list(ANNUAL_STEPS))
     annual_rows = (
         steps.exclude(decision="refused")
