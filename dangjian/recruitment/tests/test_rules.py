@@ -523,3 +523,9 @@ def test_DEV_009_a_future_version_is_data_in_one_place(monkeypatch):
     finally:
         for check in rules.DEV_CHECKS:
             registry.pop(f"{check.id}:2031", None)
+
+
+def test_DEV_010_step_8_is_a_consent_from_2026_and_a_filing_before():
+    """DEV-010@2026: the superior's step 8 reads 同意 from 2026-05-11, 备案 before."""
+    assert rules.step_label(8, date(2026, 5, 10)) == "上级党委备案（发展对象）"
+    assert rules.step_label(8, date(2026, 5, 11)) == "上级党委审查同意（发展对象）"
