@@ -529,3 +529,34 @@ def test_DEV_010_step_8_is_a_consent_from_2026_and_a_filing_before():
     """DEV-010@2026: the superior's step 8 reads 同意 from 2026-05-11, 备案 before."""
     assert rules.step_label(8, date(2026, 5, 10)) == "上级党委备案（发展对象）"
     assert rules.step_label(8, date(2026, 5, 11)) == "上级党委审查同意（发展对象）"
+
+
+@pytest.mark.parametrize(("meeting", "version_text"), [(date(2021, 1, 31), "2014"), (date(2027, 1, 31), "2026年5月修订")])
+def test_DEV_016_DEV_019_DEV_023_DEV_024_hold_under_each_version(meeting, version_text):
+    """DEV-016, DEV-019, DEV-023, DEV-024 at their boundaries for the 2014 and the 2026 version, each
+    message citing the version in force on the step's date (month-end arithmetic from 31 January)."""
+    from datetime import timedelta
+
+    from dangjian.core.dates import add_months
+
+    # DEV-016: 21 entitled, 11 yes passes, 10 fails
+    dates = upto(14, meeting=meeting)
+    failing = check(StepInput(number=15, on=meeting, votes=Votes(entitled=21, present=11, yes=10, no=1, abstain=0)), dates)
+    assert rule_ids(failing) == ["DEV-016"] and version_text in failing.blocks[0].message
+    assert check(StepInput(number=15, on=meeting, votes=PASSING), dates).blocks == []
+    # DEV-019: 31 Jan + 6 months = 31 Jul allowed, 1 Aug refused; 30 Apr (3 months) without flag
+    dates = upto(16, meeting=meeting)
+    assert check(StepInput(number=17, on=add_months(meeting, 3)), dates).warnings == []
+    assert check(StepInput(number=17, on=add_months(meeting, 6)), dates).blocks == []
+    late = check(StepInput(number=17, on=add_months(meeting, 6) + timedelta(days=1)), dates)
+    assert rule_ids(late) == ["DEV-019"] and version_text in late.blocks[0].message
+    # DEV-023: probation ends 31 Jan next year; a day earlier is refused
+    dates = upto(22, meeting=meeting)
+    end = add_months(meeting, 12)
+    early = check(StepInput(number=23, on=end - timedelta(days=1), outcome=Outcome.ON_TIME, votes=PASSING), dates)
+    assert rule_ids(early) == ["DEV-023"] and version_text in early.blocks[0].message
+    # DEV-024: approval 3 months after the 转正 meeting (31 Jan → 30 Apr) on time, 1 May flagged
+    dates = upto(23, meeting=meeting)
+    assert check(StepInput(number=24, on=add_months(end, 3)), dates).warnings == []
+    flagged = check(StepInput(number=24, on=add_months(end, 3) + timedelta(days=1)), dates)
+    assert "DEV-024" in flagged.warnings[0] and version_text in flagged.warnings[0]
