@@ -14,18 +14,15 @@ from typing import Any
 from django.urls import reverse
 from reportlab.pdfgen.canvas import Canvas
 
-from dangjian.accounts.models import RoleGrant
 from dangjian.core.pdf import chinese_font, render
-from dangjian.members.models import Member
-from dangjian.members.notices import recipient_for_member, with_recipient_data
 from dangjian.notifications.choices import MessageKind
-from dangjian.notifications.recipients import Recipient
 from dangjian.notifications.services import notify
 from dangjian.organisations.models import Organisation
 
 from . import rules
 from .choices import MeetingKind
 from .compliance import Period, compute_sheet, index_date, month_index
+from .notices import secretary_recipients
 from .services import lecture_months
 
 
@@ -139,21 +136,6 @@ def draw_sheet(sheet: ReminderSheet, *, parent_name: str = "") -> bytes:
 
 def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
-
-
-def secretary_recipients(branch_id: int, *, on: date) -> list[Recipient]:
-    """The branch's secretaries: through their member record when linked (phone, preferences), else inbox only."""
-    grants = RoleGrant.objects.filter(role="branch_secretary", organisation_id=branch_id).select_related("user")
-    users = [g.user for g in grants if g.user.is_active]
-    members = {m.user_id: m for m in with_recipient_data(Member.objects.filter(user__in=users))}
-    recipients = []
-    for user in users:
-        member = members.get(user.pk)
-        if member is not None:
-            recipients.append(recipient_for_member(member, on=on))
-        else:
-            recipients.append(Recipient(name=user.display_name or user.username, user_id=user.pk, channel_choice="inbox_only"))
-    return recipients
 
 
 def send_monthly_reminders(*, day: date) -> dict[str, Any]:

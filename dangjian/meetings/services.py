@@ -46,6 +46,7 @@ from .choices import (
     Presence,
 )
 from .models import Amendment, Attendance, AttendanceLog, LifeSettings, Meeting, MeetingEvent, MeetingFile, MeetingKindEntry, SuperiorRead
+from .notices import tell_secretaries_of_review
 from .permissions import can_record, can_review, superior_path
 
 CHECKIN_SALT = "dangjian.meetings.checkin"
@@ -266,8 +267,17 @@ def _apply(meeting: Meeting, values: MeetingInput, group: Organisation | None) -
     meeting.booking_id = values.booking_id or None
 
 
-def _event(meeting: Meeting, action: str, actor: Any, comment: str = "") -> None:
-    MeetingEvent.objects.create(meeting=meeting, action=action, actor=actor, comment=comment)
+def _event(meeting: Meeting, action: str, actor: Any, comment: str = "") -> MeetingEvent:
+    return MeetingEvent.objects.create(meeting=meeting, action=action, actor=actor, comment=comment)
+
+
+def _tell(meeting: Meeting, actor: Any, action: str, comment: str, event: MeetingEvent, now: datetime) -> None:
+    """The branch's secretaries hear of the review (inbox, and SMS/WeChat per preferences)."""
+    path = superior_path(_scope(actor), meeting.organisation)
+    reviewer = Organisation.objects.filter(path=path).values_list("name", flat=True).first() if path else None
+    tell_secretaries_of_review(
+        meeting, action=action, comment=comment, reviewer_org=reviewer or "上级党组织", event_id=event.pk, on=timezone.localtime(now).date()
+    )
 
 
 def create_meeting(*, actor: Any, branch: Organisation, values: MeetingInput, uploads: list[Any] | None = None) -> Meeting:
@@ -403,8 +413,9 @@ def approve_meeting(*, actor: Any, meeting_id: int, comment: str = "", now: date
             action="approve",
             extra={"reviewed_at": now, "reviewed_by": actor, "review_comment": comment.strip()},
         )
-        _event(meeting, EventAction.APPROVED, actor, comment.strip())
+        event = _event(meeting, EventAction.APPROVED, actor, comment.strip())
         record_event(actor=actor, action=AuditAction.UPDATE, obj=meeting, org_path=meeting.organisation.path, after={"status": "approved"})
+        _tell(meeting, actor, "approved", comment.strip(), event, now)
     return meeting
 
 
@@ -421,8 +432,9 @@ def return_meeting(*, actor: Any, meeting_id: int, comment: str, now: datetime |
             action="return",
             extra={"reviewed_at": now, "reviewed_by": actor, "review_comment": comment.strip()},
         )
-        _event(meeting, EventAction.RETURNED, actor, comment.strip())
+        event = _event(meeting, EventAction.RETURNED, actor, comment.strip())
         record_event(actor=actor, action=AuditAction.UPDATE, obj=meeting, org_path=meeting.organisation.path, after={"status": "returned"})
+        _tell(meeting, actor, "returned", comment.strip(), event, now)
     return meeting
 
 

@@ -266,3 +266,17 @@ def test_LIFE_015_concurrent_approve_and_return_leave_exactly_one_result(world):
     assert set(refusals) <= {"LIFE-015:taken", "LIFE-015:transition"}
     assert Meeting.objects.get(pk=meeting.pk).status == wins[0]
     assert MeetingEvent.objects.filter(meeting=meeting, action__in=["approved", "returned"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_LIFE_015_the_secretary_hears_of_a_return_with_the_comment(world):
+    """LIFE-015: 退回 reaches the branch's secretary in the inbox with the reviewer's comment and a link."""
+    from dangjian.notifications.models import Message
+
+    meeting = make_meeting(world.branch_a1_1, status=S.SUBMITTED)
+    services.return_meeting(actor=world.bob, meeting_id=meeting.pk, comment="请补充会议记录")
+    note = Message.objects.get(recipient_user=world.charlie, channel="inbox")
+    assert "请补充会议记录" in note.body and "甲街道党工委" in note.body and note.link.endswith(f"/meetings/{meeting.pk}/")
+    services.submit_meeting(actor=world.charlie, meeting_id=meeting.pk)
+    services.approve_meeting(actor=world.bob, meeting_id=meeting.pk)
+    assert Message.objects.filter(recipient_user=world.charlie, channel="inbox").count() == 2
