@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -38,6 +39,7 @@ from .choices import (
     TransferState,
 )
 from .models import Arrival, LetterPrint, Transfer, TransferLetter, TransferStep
+from .notices import notify_member_after
 
 ACTION_LABELS = dict(Action.choices)
 STATE_LABELS = dict(TransferState.choices)
@@ -68,8 +70,8 @@ def _actor_name(actor: Any) -> str:
 
 def _log(
     transfer: Transfer, *, actor: Any, party: str, action: str, old: str, new: str, reason: str = "", org: Organisation | None = None
-) -> None:
-    TransferStep.objects.create(
+) -> TransferStep:
+    return TransferStep.objects.create(
         transfer=transfer,
         actor=_user(actor),
         actor_name=_actor_name(actor),
@@ -254,7 +256,8 @@ def act(
         if changed != 1:  # cannot happen under the row lock; kept as the guard of last resort
             raise StaleTransition(None, "这件转接刚刚已由他人办理，请刷新页面查看。")
         acting_org = _acting_org(transfer, party)
-        _log(transfer, actor=actor, party=party, action=action, old=old, new=row.next_state, reason=reason, org=acting_org)
+        step = _log(transfer, actor=actor, party=party, action=action, old=old, new=row.next_state, reason=reason, org=acting_org)
+        transaction.on_commit(partial(notify_member_after, step.pk))
         record_event(
             actor=actor,
             action=AuditAction.UPDATE,

@@ -48,3 +48,22 @@ def test_the_daily_job_is_declared_on_the_app():
 
     assert apps.get_app_config("transfers").daily_jobs == {"transfer_reminders": "dangjian.transfers.reminders.send_transfer_reminders"}
     assert timezone.now()
+
+
+def test_the_member_is_told_when_the_next_move_is_theirs(world, django_capture_on_commit_callbacks):
+    """A returned application and an issued letter each send the member one notice after commit."""
+    from dangjian.transfers import services
+    from dangjian.transfers.choices import Action
+
+    from .helpers import scope_of
+
+    transfer = place(world, TransferState.APPLIED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.act(
+            actor=world.charlie, scope=scope_of(world.charlie), transfer_id=transfer.pk, action=Action.RETURN, reason="请补充新单位名称"
+        )
+    message = Message.objects.get(kind="transfer_reminder", recipient_member=world.dave_member, channel="inbox")
+    assert "退回修改" in message.body and "请补充新单位名称" in message.body and "甲一社区第一网格党支部" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.act(actor=world.dave, scope=scope_of(world.dave), transfer_id=transfer.pk, action=Action.WITHDRAW)
+    assert Message.objects.filter(kind="transfer_reminder", recipient_member=world.dave_member, channel="inbox").count() == 1
