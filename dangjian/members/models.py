@@ -71,6 +71,8 @@ class Member(models.Model):
         verbose_name = verbose_name_plural = "党员"
         indexes = [
             models.Index(fields=["organisation", "name"]),
+            # counts by status per organisation (tree rollups, ORG-001/009) as index-only scans
+            models.Index(fields=["organisation", "status"], name="members_org_status_idx"),
             models.Index(fields=["status"]),
         ]
         constraints = [

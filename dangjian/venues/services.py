@@ -342,6 +342,9 @@ def book_slot(
     """
     now = now or timezone.now()
     request_key = (request_key or "")[:80]
+    # rows that a booking does not change are read before the lock, to keep the locked part short
+    activity = BaseActivity.objects.filter(base_id=base_id, pk=activity_id).first() if activity_id else None
+    org = Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
     with transaction.atomic():
         base = lock_base(base_id)  # first: serialises every booking of this base
         if request_key:
@@ -351,8 +354,8 @@ def book_slot(
                 return existing
         booking = _validated_booking(
             base=base,
-            activity_id=activity_id,
-            organisation_id=organisation_id,
+            activity=activity,
+            org=org,
             starts_at=starts_at,
             headcount=headcount,
             now=now,
@@ -381,17 +384,15 @@ def book_slot(
 
 
 def _validated_booking(
-    *, base: OpenBase, activity_id: int, organisation_id: int, starts_at: datetime, headcount: int, now: datetime
+    *, base: OpenBase, activity: BaseActivity | None, org: Organisation | None, starts_at: datetime, headcount: int, now: datetime
 ) -> Booking:
     """An unsaved Booking after every BASE-002 check but the places (checked by ``reserve``)."""
     if not base.is_active:
         raise rules.INACTIVE.violation(what=f"基地“{base.name}”")
-    activity = BaseActivity.objects.filter(base=base, pk=activity_id).first()
     if activity is None:
         raise RuleViolation(None, f"请从{base.name}的活动菜单中选择活动。", field="activity")
     if not activity.is_active:
         raise rules.INACTIVE.violation(what=f"活动“{activity.name}”")
-    org = Organisation.objects.filter(pk=organisation_id).first()
     if org is None:
         raise RuleViolation(None, "请选择预约的党支部。", field="organisation")
     if org.kind not in MEMBER_HOLDING_KINDS:
@@ -404,11 +405,12 @@ def _validated_booking(
     ends_at = starts_at + timedelta(minutes=activity.duration_minutes)
     rules.check_notice(base=base.name, start=starts_at, now=now, min_hours=base.min_notice_hours, max_days=base.max_notice_days)
     check_fits_opening(base, starts_at, ends_at)
-    month_start, month_end, month = _month_bounds(starts_at)
-    count = Booking.objects.filter(
-        base=base, organisation=org, starts_at__gte=month_start, starts_at__lt=month_end, status__in=HOLDING_STATUSES
-    ).count()
-    rules.check_quota(org=org.name, base=base.name, month=month, count=count, quota=base.monthly_quota)
+    if base.monthly_quota:
+        month_start, month_end, month = _month_bounds(starts_at)
+        count = Booking.objects.filter(
+            base=base, organisation=org, starts_at__gte=month_start, starts_at__lt=month_end, status__in=HOLDING_STATUSES
+        ).count()
+        rules.check_quota(org=org.name, base=base.name, month=month, count=count, quota=base.monthly_quota)
     return Booking(base=base, activity=activity, organisation=org, starts_at=starts_at, ends_at=ends_at, headcount=headcount)
 
 

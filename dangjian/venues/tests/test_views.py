@@ -217,3 +217,35 @@ def test_index_lists_bases_with_the_keeper_pending_count(world, login, base, act
     )
     text = login(world.grace).get(reverse("venues:index")).content.decode()
     assert "甲一社区红色驿站" in text and "待审核 1" in text
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_lists_run_the_same_number_of_queries_for_one_row_and_many(world, login, base, activity):
+    base.monthly_quota = 0
+    base.save()
+    client = login(world.charlie)
+    services.book_slot(
+        actor=world.charlie, base_id=base.pk, activity_id=activity.pk, organisation_id=world.branch_a1_1.pk, starts_at=_day(), headcount=1
+    )
+    one = (_queries(client, reverse("venues:index")), _queries(client, reverse("venues:bookings")))
+    for n in range(6):
+        extra = make_base(world.community_a1, name=f"基地{n}", monthly_quota=0)
+        make_activity(extra)
+        services.book_slot(
+            actor=world.charlie,
+            base_id=base.pk,
+            activity_id=activity.pk,
+            organisation_id=world.branch_a1_1.pk,
+            starts_at=_day() + timedelta(days=1 + n),
+            headcount=1,
+        )
+    many = (_queries(client, reverse("venues:index")), _queries(client, reverse("venues:bookings")))
+    assert one == many
