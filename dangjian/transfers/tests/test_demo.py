@@ -46,3 +46,19 @@ def test_seed_demo_creates_transfers_in_many_states_and_a_second_run_adds_nothin
     count = Transfer.objects.count()
     call_command("seed_demo", members=300, today=TODAY, force=True, stdout=io.StringIO())
     assert Transfer.objects.count() == count and Arrival.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_demo_accounts_open_the_transfer_pages(client):
+    call_command("seed_demo", members=300, today=TODAY, force=True, stdout=io.StringIO())
+    for username in ("quwei", "jiedao", "shequ", "shuji", "dangyuan", "lianluo", "jidi"):
+        client.force_login(User.objects.get(username=username))
+        assert client.get("/transfers/").status_code == 200, username
+        assert client.get("/transfers/stats/").status_code in {200, 403}, username
+        assert client.get("/transfers/list/").status_code in {200, 403}, username
+        assert client.get("/transfers/apply/").status_code in {200, 403}, username
+    client.force_login(User.objects.get(username="shequ"))
+    page = client.get("/transfers/").content.decode()
+    assert "已超时" in page and "回执逾期未回" in page
+    for transfer in Transfer.objects.all():
+        assert client.get(f"/transfers/{transfer.pk}/").status_code == 200
