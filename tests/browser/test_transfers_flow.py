@@ -93,3 +93,10 @@ def test_member_applies_on_the_phone_and_the_transfer_runs_to_completion(page: P
     expect(page.get_by_test_id("state")).to_have_text("已完成转接")
     expect(page.locator(".xfer-log li")).to_have_count(4)
     _no_sideways_scroll(page)
+
+    # the secretaries' pages fit a phone too
+    _log_in(page, base, "charlie", PHONE)
+    for path in ("/transfers/", "/transfers/list/", "/transfers/stats/", "/transfers/arrivals/new/", f"/transfers/{transfer.pk}/"):
+        page.goto(f"{base}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        _no_sideways_scroll(page)
