@@ -170,12 +170,22 @@ class Cell:
     the branch (and its groups) existed through the whole period, the common case; the blocks
     themselves, with their findings, are built on first use (a page shows one page of rows)."""
 
-    __slots__ = ("_blocks", "_counts", "_source", "kind", "note", "rule")
+    __slots__ = ("_blocks", "_branch", "_committee", "_counts", "_ctx", "_groups", "kind", "note", "rule")
     _INDEX = {"done": 0, "overdue": 1, "due": 2, "future": 3, "na": 4}
 
-    def __init__(self, kind: str, rule: Rule, *, note: str = "", source: tuple[Any, ...] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        rule: Rule,
+        branch: dict[str, Any],
+        ctx: _Context,
+        groups: list[dict[str, Any]],
+        has_committee: bool,
+        note: str = "",
+    ) -> None:
+        # what the blocks are built from (separate slots: a sheet makes thousands of cells, no tuple each)
         self.kind, self.rule, self.note = kind, rule, note
-        self._source = source
+        self._branch, self._ctx, self._groups, self._committee = branch, ctx, groups, has_committee
         self._blocks: list[Block] | None = None
         self._counts: tuple[int, int, int, int, int] | None = None
 
@@ -185,7 +195,7 @@ class Cell:
     @property
     def blocks(self) -> list[Block]:
         if self._blocks is None:
-            self._blocks = _blocks(self.kind, *self._source) if self._source is not None else []
+            self._blocks = _blocks(self.kind, self._branch, self._ctx, self._groups, self._committee)
         return self._blocks
 
     @property
@@ -507,7 +517,7 @@ def _cell(kind: str, branch: dict[str, Any], ctx: _Context, groups: list[dict[st
         note = "未设支部委员会"
     elif kind == TALK and not ctx.talk_total.get(branch["id"], 0):
         note = "无应谈党员"
-    cell = Cell(kind, RULES[kind], note=note, source=(branch, ctx, groups, has_committee))
+    cell = Cell(kind, RULES[kind], branch, ctx, groups, has_committee, note)
     timing = ctx.timing[kind]
     if not (_whole(branch, timing) and all(_whole(g, timing) for g in groups)):
         return cell
