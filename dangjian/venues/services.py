@@ -147,11 +147,16 @@ def register_base(*, actor: Any, location: Organisation, values: dict[str, Any],
     return base
 
 
-def update_base(*, actor: Any, base_id: int, values: dict[str, Any], keeper_ids: Iterable[int] | None = None) -> OpenBase:
-    """Change a base's details and rules; a lower capacity must still hold every future slot's bookings."""
+def update_base(
+    *, actor: Any, base_id: int, values: dict[str, Any], keeper_ids: Iterable[int] | None = None, location: Organisation | None = None
+) -> OpenBase:
+    """Change a base's details and rules (and, for admins, its place on the tree and its keepers);
+    a lower capacity must still hold every future slot's bookings."""
     with transaction.atomic():
         base = lock_base(base_id)
         before = _base_snapshot(base)
+        if location is not None:
+            base.location = location
         for key, value in values.items():
             if key in BASE_FIELDS:
                 setattr(base, key, value)

@@ -159,12 +159,12 @@ def base_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         keepers = data.pop("keepers", None)
         location_id = data.pop("location", None)
+        location = None
+        if admin and location_id and location_id != base.location_id:
+            location = get_organisation_for(scope, location_id)
+            _require(permissions.can_register_base(scope, location), NO_REGISTER)
         try:
-            if admin and location_id and location_id != base.location_id:
-                location = get_organisation_for(scope, location_id)
-                _require(permissions.can_register_base(scope, location), NO_REGISTER)
-                OpenBase.objects.filter(pk=base.pk).update(location=location)
-            services.update_base(actor=request.user, base_id=base.pk, values=data, keeper_ids=keepers)
+            services.update_base(actor=request.user, base_id=base.pk, values=data, keeper_ids=keepers, location=location)
         except RuleViolation as exc:
             _add_violation(form, exc)
         else:

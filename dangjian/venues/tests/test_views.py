@@ -249,3 +249,17 @@ def test_lists_run_the_same_number_of_queries_for_one_row_and_many(world, login,
         )
     many = (_queries(client, reverse("venues:index")), _queries(client, reverse("venues:bookings")))
     assert one == many
+
+
+def test_admin_moves_a_base_and_a_keeper_edits_only_the_rules(world, login, base):
+    data = {f: getattr(base, f) for f in services.BASE_FIELDS if getattr(base, f) is not None}
+    data.update(needs_approval="on", is_active="on", location=world.street_a.pk, keepers=[world.grace.pk], capacity=25)
+    data.pop("description", None)
+    response = login(world.bob).post(reverse("venues:edit", args=[base.pk]), data)
+    assert response.status_code == 302
+    base.refresh_from_db()
+    assert base.location == world.street_a and base.capacity == 25
+    # the keeper's form has no location or keepers; a posted location is ignored
+    login(world.grace).post(reverse("venues:edit", args=[base.pk]), {**data, "location": world.community_a1.pk, "capacity": 22, "keepers": []})
+    base.refresh_from_db()
+    assert base.location == world.street_a and base.capacity == 22 and list(base.keepers.all()) == [world.grace]
