@@ -56,6 +56,7 @@ class ExitReason(models.TextChoices):
     REMOVED = "removed", "除名"
     EXPELLED = "expelled", "开除党籍"
     WITHDRAWN = "withdrawn", "退党"
+    PROBATION_CANCELLED = "probation_cancelled", "取消预备党员资格"
 
 
 class PartyRepLevel(models.TextChoices):

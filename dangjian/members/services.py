@@ -16,6 +16,7 @@ from dangjian.organisations.models import Organisation
 from dangjian.organisations.rules import check_holds_members
 
 from . import rules
+from .choices import ExitReason
 from .models import Member, MemberEvent
 from .normalise import normalise_phone
 from .selectors import member_by_id_number
@@ -187,6 +188,39 @@ def update_member(
                 )
     except IntegrityError as exc:
         _raise_duplicate_or(exc, merged.get("id_number") or "", exclude_pk=member_id)
+    return member
+
+
+class AlreadyLeft(RuleViolation):
+    """The record has already left the current members."""
+
+
+def record_exit(*, actor: Any, member_id: int, on: date, reason: str, comment: str, ip: str | None = None) -> Member:
+    """A member leaves the current members (transferred out, 取消预备党员资格, died, …): ``left_on`` and
+    ``exit_reason`` set under a row lock, one history row and one audit event; the record is kept
+    (STAT-004: members are only reduced with a reason, never deleted)."""
+    if reason not in ExitReason.values:
+        raise ValueError(f"unknown exit reason {reason!r}")
+    with transaction.atomic():
+        member = Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member_id)
+        if member.left_on is not None:
+            raise AlreadyLeft(None, f"{member.name}已于{member.left_on:%Y-%m-%d}减少（{member.get_exit_reason_display()}），不能再次减少。")
+        member.left_on, member.exit_reason = on, reason
+        member.save(update_fields=["left_on", "exit_reason", "updated_at"])
+        change = ({"left_on": None, "exit_reason": ""}, {"left_on": on.isoformat(), "exit_reason": reason})
+        MemberEvent.objects.create(
+            member=member, actor=_user(actor), action=AuditAction.UPDATE, before=change[0], after=change[1], comment=comment
+        )
+        record_event(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=member,
+            org_path=member.organisation.path,
+            before=change[0],
+            after=change[1],
+            reason=comment,
+            ip=ip,
+        )
     return member
 
 

@@ -16,6 +16,7 @@ from dangjian.core.masking import mask_id_number
 from dangjian.core.rules import RuleViolation
 from dangjian.core.uploads import check_upload
 from dangjian.members import services as member_services
+from dangjian.members.choices import ExitReason
 from dangjian.members.models import Member
 from dangjian.members.rules import DEV_027
 from dangjian.members.selectors import member_by_id_number
@@ -333,12 +334,12 @@ def _apply_to_registry(*, actor: Any, candidate: Candidate, step: DevelopmentSte
                 today=max(today, state.probation_end),
             )
         elif previous_outcome == Outcome.CANCEL:
-            member_services.update_member(
+            member_services.record_exit(
                 actor=actor,
                 member_id=candidate.member_id,
-                values={"note": f"上级党委{step.on}批准取消预备党员资格"},
-                comment="取消预备党员资格（DEV-023）",
-                today=today,
+                on=step.on,
+                reason=ExitReason.PROBATION_CANCELLED,
+                comment=f"上级党委{step.on}批准取消预备党员资格（DEV-023）",
             )
 
 

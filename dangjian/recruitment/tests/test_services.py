@@ -256,3 +256,29 @@ def test_a_refused_step_saves_nothing(world):
             today=TODAY,
         )
     assert DevelopmentStep.objects.count() == before
+
+
+def test_DEV_023_an_approved_cancellation_takes_the_probationary_member_out_of_the_current_members(world):
+    """DEV-023: 取消预备党员资格 approved at step 24 → the member record leaves (left_on = approval date,
+    reason 取消预备党员资格); the record and its history stay."""
+    from dangjian.members.choices import ExitReason
+    from dangjian.members.services import AlreadyLeft, record_exit
+
+    candidate = demo.walk(register(world), until=22, today=TODAY)
+    end = candidate.probation_end
+    services.add_material(
+        actor=None, scope=demo.SYSTEM, candidate_id=candidate.pk, step_number=23, kind=MaterialKind.MINUTES, is_paper=True
+    )
+    values = demo.step_values(23, end, world.branch_a1_1) | {"outcome": Outcome.CANCEL}
+    services.record_step(
+        actor=world.charlie, scope=scope_of(world.charlie), candidate_id=candidate.pk, number=23, on=end, values=values, today=TODAY
+    )
+    services.record_step(actor=world.bob, scope=scope_of(world.bob), candidate_id=candidate.pk, number=24, on=end, values={}, today=TODAY)
+    candidate.refresh_from_db()
+    member = Member.objects.get(pk=candidate.member_id)
+    assert member.left_on == end and member.exit_reason == ExitReason.PROBATION_CANCELLED
+    assert member.status == "probationary"  # what they were when they left
+    assert member.events.filter(after__exit_reason=ExitReason.PROBATION_CANCELLED).count() == 1
+    # and a second exit of the same record is refused
+    with pytest.raises(AlreadyLeft):
+        record_exit(actor=world.alice, member_id=member.pk, on=end, reason=ExitReason.DECEASED, comment="重复")
