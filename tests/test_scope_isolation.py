@@ -257,6 +257,8 @@ LISTS: list[tuple[str, dict[str, str], str]] = [
     ("/api/v1/organisations", {"q": "网格", "limit": "200"}, "org"),
     ("/notifications/messages/", {}, "member"),
     ("/study/", {}, "org"),
+    ("/development/", {}, "org"),
+    ("/development/export/", {}, "org"),
 ]
 
 

@@ -156,3 +156,15 @@ def test_unmask_shows_the_id_once_with_a_reason_and_audits_it(world, login):
     assert number in response.content.decode() and response["Cache-Control"] == "no-store"
     assert AuditEvent.objects.filter(action="unmask", object_id=str(candidate.pk)).count() == 1
     assert number not in client.get(reverse("recruitment:detail", args=[candidate.pk])).content.decode()
+
+
+def test_the_member_page_links_the_development_record_once_there_is_one(world, login):
+    """Issue 8 point 5: the whole development record is reachable from the member's page."""
+    candidate = demo.walk(register(world), until=17, today=date(2026, 11, 28))
+    candidate.refresh_from_db()
+    client = login(world.charlie)
+    page = client.get(reverse("members:detail", args=[candidate.member_id])).content.decode()
+    assert "发展档案" in page and reverse("recruitment:for_member", args=[candidate.member_id]) in page
+    # a member who joined before the platform has no such link
+    other = client.get(reverse("members:detail", args=[world.a1_1_members[0].pk])).content.decode()
+    assert "发展档案" not in other
