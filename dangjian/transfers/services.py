@@ -22,7 +22,7 @@ from dangjian.members.models import Member, MemberEvent
 from dangjian.members.normalise import normalise_phone
 from dangjian.members.rules import check_phone
 from dangjian.members.selectors import member_by_id_number
-from dangjian.members.services import create_member, snapshot, update_member
+from dangjian.members.services import create_member, record_exit, update_member
 from dangjian.organisations.choices import MEMBER_HOLDING_KINDS, OrgKind
 from dangjian.organisations.models import Organisation
 
@@ -384,25 +384,12 @@ def _mark_left(member: Member, *, actor: Any, on: date, transfer: Transfer) -> N
     locked = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
     if locked.left_on is not None or locked.organisation_id != transfer.from_org_id:
         raise rules.XFER_006_NOT_MEMBER.violation(field=None, member=member.name, org=transfer.from_org.name)
-    before = snapshot(locked)
-    Member.objects.filter(pk=member.pk).update(left_on=on, exit_reason=ExitReason.TRANSFERRED_OUT)
-    comment = f"持介绍信转往{transfer.external_org_name}（转接编号{transfer.pk}）"
-    MemberEvent.objects.create(
-        member=locked,
-        actor=_user(actor),
-        action=AuditAction.UPDATE,
-        before={"left_on": None},
-        after={"left_on": on.isoformat()},
-        comment=comment,
-    )
-    record_event(
+    record_exit(
         actor=actor,
-        action=AuditAction.UPDATE,
-        obj=locked,
-        org_path=transfer.from_org.path,
-        before={"left_on": before.get("left_on")},
-        after={"left_on": on.isoformat()},
-        reason=comment,
+        member_id=member.pk,
+        on=on,
+        reason=ExitReason.TRANSFERRED_OUT,
+        comment=f"持介绍信转往{transfer.external_org_name}（转接编号{transfer.pk}）",
     )
 
 
