@@ -136,7 +136,8 @@ def seed_demo(*, root: Organisation, today: date, seed: int) -> dict[str, int]:
             contact_name=getattr(booker, "display_name", "") or "联系人",
             participant_ids=members if outcome in ("checked_in", "no_show", "approved") else [],
             note="演示数据",
-            now=booked_at if offset < 0 else timezone.now(),
+            # the seed's own day is "now" (seed_demo --today may be another day than the real one)
+            now=booked_at if offset < 0 else _aware(today, 8),
             send_notices=False,
         )
         decider = keeper if keeper is not None and base.keepers.filter(pk=keeper.pk).exists() else admin
