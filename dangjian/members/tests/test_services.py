@@ -335,3 +335,26 @@ def test_PII_001_unmask_ignores_fields_that_are_not_personal_data(world):
     member = _create(world)
     plain = unmask_member(actor=world.charlie, member=member, reason="核对", fields=("name", "address"))
     assert plain == {"address": "北京市东城区和平里街道和平社区5号楼"}
+
+
+def test_STAT_004_an_exit_keeps_the_record_with_its_reason_and_leaves_the_current_members(world):
+    """STAT-004: members are only reduced with a reason, never deleted — record_exit sets the date and
+    reason under a lock, writes one history row and one audit event, and refuses a second exit."""
+    from dangjian.members.choices import ExitReason
+    from dangjian.members.services import AlreadyLeft, record_exit
+
+    member = world.a1_1_members[0]
+    audits = AuditEvent.objects.count()
+    # when the member dies and the branch records it
+    record_exit(actor=world.charlie, member_id=member.pk, on=date(2026, 11, 1), reason=ExitReason.DECEASED, comment="病故")
+    member.refresh_from_db()
+    # then the record is kept, out of the current members, with its reason and history
+    assert member.left_on == date(2026, 11, 1) and member.exit_reason == ExitReason.DECEASED
+    assert not members_visible_to(build_scope(world.charlie)).filter(pk=member.pk, left_on__isnull=True).exists()
+    assert MemberEvent.objects.filter(member=member, comment="病故").count() == 1
+    assert AuditEvent.objects.count() == audits + 1
+    # and it cannot leave twice, nor for a reason that does not exist
+    with pytest.raises(AlreadyLeft):
+        record_exit(actor=world.charlie, member_id=member.pk, on=date(2026, 11, 2), reason=ExitReason.LAPSED, comment="重复")
+    with pytest.raises(ValueError):
+        record_exit(actor=world.charlie, member_id=world.a1_1_members[1].pk, on=date(2026, 11, 2), reason="vanished", comment="")
