@@ -44,16 +44,23 @@ class RuleVersion:
     params: dict[str, Any]
     articles: dict[str, str]
     note: str = ""
+    # a district add-on (DEV-028) names the national version it adds to; national versions: None
+    extends: RuleVersion | None = None
+    steps: tuple[int, ...] = tuple(range(1, 26))  # the official steps this version has
 
     def param(self, name: str) -> Any:
         return self.params.get(name)
 
     def source(self, rule_id: str) -> str:
+        base = self.extends
+        if base is not None and base.articles.get(rule_id) == self.articles[rule_id]:
+            return base.source(rule_id)  # a national rule an add-on keeps is cited from the national text
         return f"{self.title}{self.articles[rule_id]}"
 
 
 _PARAMS_2014: dict[str, Any] = {
     "min_age": 18,  # DEV-001
+    "activist_wait_months": None,  # DEV-005: district option, off nationally
     "talk_within_months": 1,  # DEV-003
     "contacts_min": 1,  # DEV-006
     "contacts_max": 2,
@@ -78,6 +85,7 @@ _PARAMS_2014: dict[str, Any] = {
 }
 _ARTICLES_2014 = {
     "DEV-001": "第五条",
+    "DEV-002": "第五条、第六条",
     "DEV-003": "第七条",
     "DEV-004": "第八条",
     "DEV-006": "第九条",
@@ -132,12 +140,18 @@ VERSIONS: tuple[RuleVersion, ...] = (
 
 
 def version_on(day: date) -> RuleVersion:
-    """The version in force on ``day`` (the date of the act, never today or the entry date)."""
+    """The version in force on ``day`` (the date of the act, never today or the entry date): the
+    national version, or the district add-on to it in force that day (DEV-028)."""
     current = VERSIONS[0]
     for version in VERSIONS:  # in order of effective date
         if version.effective_from is None or version.effective_from <= day:
             current = version
-    return current
+    addon = None
+    for version in DISTRICT_VERSIONS:
+        if version.extends is current and (version.effective_from is None or version.effective_from <= day):
+            if addon is None or (addon.effective_from or date.min) <= (version.effective_from or date.min):
+                addon = version
+    return addon or current
 
 
 # --- rule messages ---------------------------------------------------------------------------------
@@ -153,6 +167,16 @@ class DevCheck:
 
 
 DEV_CHECKS: tuple[DevCheck, ...] = (
+    DevCheck(
+        "DEV-002",
+        "入党申请一般应向工作、学习所在单位党组织提出，单位未建立党组织的可向居住地党组织提出；{detail}，请核实",
+        Severity.WARN,
+    ),
+    DevCheck(
+        "DEV-005",
+        "本区规定从递交入党申请书到确定为入党积极分子需满{activist_wait_months}个月，该同志仅{months}个月"
+        "（递交申请书：{since}，最早可于{earliest}确定为入党积极分子）",
+    ),
     DevCheck(
         "DEV-003", "派人谈话应在收到入党申请书后{talk_within_months}个月内进行（收到申请书：{since}，应于{latest}前谈话）", Severity.FLAG
     ),
@@ -188,13 +212,21 @@ DEV_CHECKS: tuple[DevCheck, ...] = (
 RULES: dict[tuple[str, str], Rule] = {}
 
 
+def _unverified(version: RuleVersion, rule_id: str) -> bool:
+    """Whether the rule comes from an unverified text (a district add-on inherits its base's status)."""
+    base = version.extends
+    if base is not None and base.articles.get(rule_id) == version.articles.get(rule_id):
+        return _unverified(base, rule_id)
+    return not version.verified and rule_id not in _ARTICLES_2014
+
+
 def register_version(version: RuleVersion) -> None:
     """One ``core.rules.Rule`` per DEV check the version has an article for (``DEV-009:2014`` …)."""
     for check in DEV_CHECKS:
         if check.id not in version.articles:
             continue  # the rule does not exist in this version (e.g. DEV-010 before 2026)
         severity = check.severity
-        if not version.verified and severity == Severity.BLOCK and check.id not in _ARTICLES_2014:
+        if severity == Severity.BLOCK and _unverified(version, check.id):
             severity = Severity.WARN  # an unverified addition may warn, never block
         RULES[(check.id, version.code)] = Rule(
             check.id,
@@ -208,6 +240,107 @@ def register_version(version: RuleVersion) -> None:
 
 for _version in VERSIONS:
     register_version(_version)
+
+
+# --- district add-ons (DEV-028) ----------------------------------------------------------------------
+
+DEV_028 = Rule(
+    "DEV-028",
+    source=f"{INSTRUMENT}（区级补充规定只能增加步骤或延长间隔）",
+    message="区级补充规定“{code}”不能载入：{detail}",
+)
+DEV_026 = Rule(
+    "DEV-026",
+    source="《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）第五条",
+    message="党费自{year}年{month}月起缴纳（支部大会通过接收为预备党员：{since}）",
+    severity=Severity.COUNT,
+)
+
+# Minimum intervals and requirements a district may only lengthen (or switch on where the national
+# version has none): the parameter and how the message names it.
+LENGTHENABLE: dict[str, str] = {
+    "activist_wait_months": "递交申请书到确定为入党积极分子的最短时间（月）",
+    "activist_min_months": "列为入党积极分子到确定为发展对象的最短时间（月）",
+    "notice_working_days": "确定发展对象前公示的工作日数",
+    "training_min_days": "集中培训天数",
+    "training_min_hours": "集中培训学时",
+}
+
+
+def addon(
+    *,
+    code: str,
+    title: str,
+    base: RuleVersion,
+    effective_from: date | None,
+    params: dict[str, Any] | None = None,
+    articles: dict[str, str] | None = None,
+    note: str = "",
+) -> RuleVersion:
+    """A district add-on to a national version: only what it changes, the rest taken from ``base``."""
+    return RuleVersion(
+        code=code,
+        title=title,
+        effective_from=effective_from,
+        verified=True,
+        params={**base.params, **(params or {})},
+        articles={**base.articles, **(articles or {})},
+        note=note,
+        extends=base,
+        steps=base.steps,
+    )
+
+
+def validate_addon(version: RuleVersion) -> None:
+    """DEV-028: an add-on only adds steps or lengthens intervals; anything weaker is refused."""
+    base = version.extends
+    problems: list[str] = []
+    if base is None or base not in VERSIONS:
+        problems.append("须注明所补充的全国版本")
+    else:
+        removed_steps = sorted(set(base.steps) - set(version.steps))
+        if removed_steps:
+            problems.append("删去了第" + "、".join(str(n) for n in removed_steps) + "步")
+        removed_rules = sorted(set(base.articles) - set(version.articles))
+        if removed_rules:
+            problems.append("删去了规则" + "、".join(removed_rules))
+        for name, params_label in LENGTHENABLE.items():
+            national, local = base.param(name), version.param(name)
+            if national is None:
+                continue  # nationally off: a district may switch it on at any length
+            if local is None:
+                problems.append(f"取消了{params_label}（全国规定{national}）")
+            elif local < national:
+                problems.append(f"{params_label}为{local}，短于全国规定的{national}")
+        for name, national in base.params.items():
+            if name in LENGTHENABLE or national in (None, False):
+                continue  # switching on a requirement the national version lacks is an addition
+            if version.param(name) != national:
+                problems.append(f"修改了全国规定的{name}（{national} → {version.param(name)}）")
+        if version.effective_from is not None and base.effective_from is not None and version.effective_from < base.effective_from:
+            problems.append(f"施行日期{version.effective_from}早于所补充的全国版本（{base.effective_from}）")
+    if problems:
+        raise DEV_028.violation(field="version", code=version.code, detail="；".join(problems))
+
+
+DISTRICT_VERSIONS: list[RuleVersion] = []
+
+
+def register_district_version(version: RuleVersion) -> None:
+    """Validate (DEV-028), then register the add-on's rules; ``version_on`` picks it from its date."""
+    validate_addon(version)
+    if any(v.code == version.code for v in DISTRICT_VERSIONS) or any(v.code == version.code for v in VERSIONS):
+        raise DEV_028.violation(field="version", code=version.code, detail="版本代码重复")
+    register_version(version)
+    DISTRICT_VERSIONS.append(version)
+
+
+# The district's adopted add-ons (DOMAIN.md DEV-028: none adopted yet). Example, switching DEV-005 on:
+#   addon(code="2026-D01", title="《XX区发展党员工作补充规定》", base=VERSIONS[1], effective_from=date(2027, 1, 1),
+#         params={"activist_wait_months": 6}, articles={"DEV-005": "第三条"})
+DISTRICT_ADDONS: tuple[RuleVersion, ...] = ()
+for _version in DISTRICT_ADDONS:
+    register_district_version(_version)
 
 
 def rule_for(rule_id: str, version: RuleVersion) -> Rule | None:
@@ -242,7 +375,7 @@ M = MaterialKind
 STEPS: dict[int, StepDef] = {
     s.number: s
     for s in (
-        StepDef(1, "递交入党申请书", Stage.APPLICANT, materials=(M.APPLICATION,), responsible_hint="接收人", rules=("DEV-001",)),
+        StepDef(1, "递交入党申请书", Stage.APPLICANT, materials=(M.APPLICATION,), responsible_hint="接收人", rules=("DEV-001", "DEV-002")),
         StepDef(
             2,
             "派人谈话",
@@ -251,7 +384,9 @@ STEPS: dict[int, StepDef] = {
             responsible_hint="谈话人（书记、副书记或组织委员）",
             rules=("DEV-003",),
         ),
-        StepDef(3, "确定入党积极分子", Stage.ACTIVIST, materials=(M.RECOMMENDATION,), responsible_hint="支委会", rules=("DEV-004",)),
+        StepDef(
+            3, "确定入党积极分子", Stage.ACTIVIST, materials=(M.RECOMMENDATION,), responsible_hint="支委会", rules=("DEV-004", "DEV-005")
+        ),
         StepDef(4, "上级党委备案（积极分子）", Stage.ACTIVIST, by_superior=True, rules=("DEV-004",)),
         StepDef(5, "指定培养联系人", Stage.ACTIVIST, people="contacts", rules=("DEV-006",)),
         StepDef(
@@ -268,7 +403,12 @@ STEPS: dict[int, StepDef] = {
         StepDef(13, "上级党委预审", Stage.TARGET, by_superior=True, decision="decision", rules=("DEV-014",)),
         StepDef(14, "填写入党志愿书", Stage.TARGET, materials=(M.APPLICATION_FORM,), rules=("DEV-014",)),
         StepDef(
-            15, "支部大会讨论接收预备党员", Stage.TARGET, decision="vote", materials=(M.MINUTES,), rules=("DEV-015", "DEV-016", "DEV-017")
+            15,
+            "支部大会讨论接收预备党员",
+            Stage.TARGET,
+            decision="vote",
+            materials=(M.MINUTES,),
+            rules=("DEV-015", "DEV-016", "DEV-017", "DEV-026"),
         ),
         StepDef(16, "上级党委派人谈话", Stage.TARGET, by_superior=True, responsible_hint="谈话人（党委委员或组织员）", rules=("DEV-018",)),
         StepDef(17, "上级党委审批", Stage.PROBATIONARY, by_superior=True, decision="decision", rules=("DEV-019",)),
@@ -593,6 +733,55 @@ def _check_2(new: StepInput, state: Progress, verdict: Verdict, **_: Any) -> Non
 def _check_3(new: StepInput, state: Progress, verdict: Verdict, **_: Any) -> None:
     if not new.basis.strip():
         verdict.add(rule_for("DEV-004", verdict.version), "basis")
+    # DEV-005: the district's optional wait from application to activist (off unless an add-on sets it)
+    wait = verdict.version.param("activist_wait_months")
+    if wait and 1 in state.done:
+        since = state.done[1].on
+        earliest = add_months(since, wait)
+        if new.on < earliest:
+            verdict.add(rule_for("DEV-005", verdict.version), "on", months=full_months(since, new.on), since=since, earliest=earliest)
+
+
+def check_application_place(
+    *,
+    work_unit: str,
+    branch_name: str,
+    branch_path: str,
+    org_names: list[str],
+    unit_party_orgs: list[tuple[str, str]] | None,
+    applied_on: date,
+) -> str | None:
+    """DEV-002 (Warn): the application should be received by the party organisation of the applicant's
+    work/study unit (else of the residence). ``unit_party_orgs``: (name, path) of the party organisations
+    of registered units with that name — None when the unit is not registered, [] when it has none.
+    ``org_names``: the receiving branch and the organisations above it. Returns the warning, or None."""
+    rule = rule_for("DEV-002", version_on(applied_on))
+    unit = " ".join(work_unit.split())
+    if rule is None or not unit:
+        return None  # nothing to compare (no unit given: residence application)
+    if unit_party_orgs is not None:
+        if not unit_party_orgs:
+            return None  # the unit has no party organisation: applying at the residence is right
+        if any(branch_path.startswith(path) for _, path in unit_party_orgs):
+            return None
+        names = "、".join(sorted({name for name, _ in unit_party_orgs}))
+        return rule.format(detail=f"申请人单位“{unit}”的党组织是“{names}”，本申请由“{branch_name}”接收")
+    for name in org_names:
+        core = name.removeprefix("中共").strip()
+        for suffix in ("党总支部委员会", "党支部委员会", "党总支部", "党总支", "党支部", "支部", "党委员会", "委员会", "党委"):
+            core = core.removesuffix(suffix)
+        if len(core) >= 2 and (core in unit or unit in core):
+            return None
+    return rule.format(detail=f"申请人单位为“{unit}”，本申请由“{branch_name}”接收，看不出二者的隶属关系")
+
+
+def dues_notice(history: list[StepFact]) -> str | None:
+    """DEV-026 (the dues rule of §7): dues are owed from the month of the step-15 meeting — derived, never typed."""
+    state = progress(history)
+    meeting = state.done.get(15)
+    if meeting is None:
+        return None
+    return DEV_026.format(year=meeting.on.year, month=meeting.on.month, since=meeting.on)
 
 
 def _check_people(new: StepInput, verdict: Verdict, *, rule_id: str, minimum: int, maximum: int, field_name: str) -> None:
@@ -901,6 +1090,10 @@ def timeline(history: list[StepFact], *, today: date, workdays: Workdays, stoppe
     if expected == 2 and 1 in done:
         v = version_on(max(done[1].on, today))
         add(2, "DEV-003", done[1].on, latest=add_months(done[1].on, v.param("talk_within_months")))
+    if expected == 3 and 1 in done:
+        wait = version_on(max(done[1].on, today)).param("activist_wait_months")
+        if wait:
+            add(3, "DEV-005", done[1].on, earliest=add_months(done[1].on, wait), note=f"本区规定递交申请书满{wait}个月方可确定")
     if expected == 7 and 3 in done:
         v = version_on(max(done[3].on, today))
         last_review = done[6].on if 6 in done else done[3].on

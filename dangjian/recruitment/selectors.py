@@ -59,6 +59,30 @@ def history(candidate: Candidate) -> list[rules.StepFact]:
     return facts(list(candidate.steps.order_by("on", "id")))
 
 
+def notices(candidate: Candidate, history_: list[rules.StepFact]) -> list[str]:
+    """Derived warnings on the person's page: DEV-002 (where the application was received)."""
+    from dangjian.organisations.models import Unit
+    from dangjian.organisations.selectors import ancestors_of
+
+    found: list[str] = []
+    applied = next((f.on for f in history_ if f.number == 1), None)
+    branch = candidate.organisation
+    if applied is not None and candidate.work_unit.strip():
+        units = list(Unit.objects.filter(name=" ".join(candidate.work_unit.split())).select_related("party_organisation"))
+        party_orgs = [(u.party_organisation.name, u.party_organisation.path) for u in units if u.party_organisation is not None]
+        warning = rules.check_application_place(
+            work_unit=candidate.work_unit,
+            branch_name=branch.name,
+            branch_path=branch.path,
+            org_names=[branch.name, *(o.name for o in reversed(ancestors_of(branch)))],
+            unit_party_orgs=party_orgs if units else None,
+            applied_on=applied,
+        )
+        if warning:
+            found.append(warning)
+    return found
+
+
 def workdays(years: list[int] | None = None) -> rules.Workdays:
     """The district's calendars as the rules read them (all years, or only ``years``)."""
     qs = WorkCalendar.objects.all()

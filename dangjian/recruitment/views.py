@@ -239,6 +239,8 @@ def _dossier(
         "timeline": timeline_rows,
         "windows": windows,
         "pressing": rules.next_due(windows),
+        "notices": selectors.notices(candidate, facts),
+        "dues": rules.dues_notice(facts),  # DEV-026
         "version": rules.version_on(today),
         "versions": rules.VERSIONS,
         "step_form": form,

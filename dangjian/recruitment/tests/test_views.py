@@ -168,3 +168,26 @@ def test_the_member_page_links_the_development_record_once_there_is_one(world, l
     # a member who joined before the platform has no such link
     other = client.get(reverse("members:detail", args=[world.a1_1_members[0].pk])).content.decode()
     assert "发展档案" not in other
+
+
+def test_DEV_002_dossier_warns_when_the_branch_is_not_the_applicants_unit(world, login):
+    """DEV-002 (Warn): the dossier shows a warning when the receiving branch is neither the unit's nor
+    above it by name; a unit the community carries in its name shows none. The person is still saved."""
+    client = login(world.charlie)
+    elsewhere = register(world, applied=date(2026, 1, 5), work_unit="华光电子有限公司")
+    page = client.get(reverse("recruitment:detail", args=[elsewhere.pk])).content.decode()
+    assert "DEV-002" in page and "华光电子有限公司" in page and "请核实" in page
+    community = world.community_a1.name.removesuffix("党委").removesuffix("委员会")
+    local = register(world, applied=date(2026, 1, 5), work_unit=f"{community}居委会")
+    assert "请核实" not in client.get(reverse("recruitment:detail", args=[local.pk])).content.decode()
+
+
+def test_DEV_026_dossier_shows_dues_from_the_step_15_month(world, login):
+    """DEV-026: after step 15 the dossier shows 党费自YYYY年M月起缴纳 (derived from the step-15 date)."""
+    client = login(world.charlie)
+    candidate = demo.walk(register(world, applied=date(2023, 1, 9)), until=14, today=date(2026, 1, 1))
+    assert "党费自" not in client.get(reverse("recruitment:detail", args=[candidate.pk])).content.decode()
+    candidate = demo.walk(candidate, until=15, today=date(2026, 1, 1))
+    meeting = candidate.steps.get(number=15).on
+    page = client.get(reverse("recruitment:detail", args=[candidate.pk])).content.decode()
+    assert f"党费自{meeting.year}年{meeting.month}月起缴纳" in page and "DEV-026" in page
