@@ -260,6 +260,8 @@ def test_admin_moves_a_base_and_a_keeper_edits_only_the_rules(world, login, base
     base.refresh_from_db()
     assert base.location == world.street_a and base.capacity == 25
     # the keeper's form has no location or keepers; a posted location is ignored
-    login(world.grace).post(reverse("venues:edit", args=[base.pk]), {**data, "location": world.community_a1.pk, "capacity": 22, "keepers": []})
+    login(world.grace).post(
+        reverse("venues:edit", args=[base.pk]), {**data, "location": world.community_a1.pk, "capacity": 22, "keepers": []}
+    )
     base.refresh_from_db()
     assert base.location == world.street_a and base.capacity == 22 and list(base.keepers.all()) == [world.grace]
