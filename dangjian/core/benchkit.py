@@ -135,12 +135,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_env(port: int) -> dict[str, str]:
+def _server_env(port: int, settings_module: str) -> dict[str, str]:
     from config.settings import base
 
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DJANGO_SETTINGS_MODULE=settings_module,
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -152,13 +152,15 @@ def _server_env(port: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, timeout: float = 30.0) -> Iterator[int]:
+def gunicorn(workers: int = 2, timeout: float = 30.0, settings_module: str = "config.settings.base") -> Iterator[int]:
     """gunicorn config.wsgi on a free 127.0.0.1 port, killed (its whole process group) on exit."""
     port = _free_port()
     log = tempfile.TemporaryFile()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
     try:
-        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=_server_env(port), stdout=log, stderr=log, start_new_session=True)
+        server = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=_server_env(port, settings_module), stdout=log, stderr=log, start_new_session=True
+        )
     except OSError as exc:
         log.close()
         raise ServerDidNotStart(f"gunicorn: {exc}") from exc

@@ -73,7 +73,9 @@ def cached_count(queryset: QuerySet[Any]) -> int:
     # alias_map is filled when the SQL is compiled
     sql, params = queryset.query.sql_with_params()
     tables = _tables(queryset)
-    stamp = ",".join(f"{t}:{generation(t)}" for t in tables)
+    # one cache round trip for all the generations
+    found_generations = cache.get_many([_GENERATION.format(t) for t in tables])
+    stamp = ",".join(f"{t}:{int(found_generations.get(_GENERATION.format(t)) or 0)}" for t in tables)
     digest = hashlib.sha256(repr((queryset.db, sql, params, stamp)).encode()).hexdigest()
     key = f"count:{digest}"
     found = cache.get(key)

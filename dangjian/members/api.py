@@ -60,6 +60,30 @@ _FLAG_TESTS = {
 }
 
 
+# labels of the list's choice fields, built once (Choices.choices builds a new list on every access)
+_GENDER_LABELS = dict(Gender.choices)
+_STATUS_LABELS = dict(MemberStatus.choices)
+_CATEGORY_LABELS = dict(Category.choices)
+# what a list row reads (``_row``): the rest of the record stays in the database
+LIST_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "status",
+    "category",
+    "join_date",
+    *selectors.ENCRYPTED_FIELDS,
+    "is_in_service",
+    "is_flowing",
+    "lost_contact_since",
+    "is_party_rep",
+    "is_part_time_committee",
+    "is_exempt",
+    "organisation__name",
+    "organisation__code",
+)
+
+
 def _flags(member: Member) -> list[str]:
     return [flag for flag in selectors.FLAG_FILTERS if _FLAG_TESTS[flag](member)]
 
@@ -74,12 +98,12 @@ def _row(member: Member) -> dict[str, Any]:
         "id": member.pk,
         "name": member.name,
         "gender": member.gender,
-        "gender_label": labelled(Gender.choices, member.gender),
+        "gender_label": _GENDER_LABELS.get(member.gender, ""),
         "birth_date": member.birth_date,
         "status": member.status,
-        "status_label": labelled(MemberStatus.choices, member.status),
+        "status_label": _STATUS_LABELS.get(member.status, ""),
         "category": member.category,
-        "category_label": labelled(Category.choices, member.category),
+        "category_label": _CATEGORY_LABELS.get(member.category, "") if member.category else "",
         "join_date": member.join_date,
         "organisation": _org_ref(member.organisation),
         **selectors.masked(member),
@@ -151,17 +175,22 @@ def list_members(request: HttpRequest, filters: Query[MemberQuery]) -> Any:
     org_id = None
     if filters.org_id is not None:
         org_id = get_organisation_for(scope, filters.org_id).pk
-    return selectors.filter_members(
-        scope,
-        selectors.MemberFilters(
-            q=filters.q,
-            org_id=org_id,
-            status=filters.status.value if filters.status else "",
-            category=filters.category.value if filters.category else "",
-            gender=filters.gender.value if filters.gender else "",
-            flags=tuple(filters.flags),
-            sort=filters.sort,
-        ),
+    return (
+        selectors.filter_members(
+            scope,
+            selectors.MemberFilters(
+                q=filters.q,
+                org_id=org_id,
+                status=filters.status.value if filters.status else "",
+                category=filters.category.value if filters.category else "",
+                gender=filters.gender.value if filters.gender else "",
+                flags=tuple(filters.flags),
+                sort=filters.sort,
+            ),
+        )
+        .select_related(None)
+        .select_related("organisation")
+        .only(*LIST_FIELDS)
     )
 
 

@@ -134,6 +134,10 @@ def _text_query(text: str) -> Q:
     return query
 
 
+# the encrypted L3 columns (PII-001)
+ENCRYPTED_FIELDS = ("id_number", "phone", "address")
+
+
 def masked(member: Member) -> dict[str, str]:
     """The three L3 fields as every list, page, export and API shows them by default (PII-004)."""
     return {
