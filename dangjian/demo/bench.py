@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import re
+import statistics
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -46,6 +47,7 @@ from dangjian.core.benchkit import (
     sql,
     timed_pair,
 )
+from dangjian.core.dates import add_months
 from dangjian.core.idnumber import make_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.scope import PATH_MAX, Scope, path_range
@@ -509,9 +511,45 @@ def p7_api_list_throughput(*, clients: int, seconds: float) -> PathResult | str:
 
 TREE_USERNAME = "benchmark-district-admin"
 TREE_TARGET_KB = 300
-# one organisation as the tree page shows it: its page link, then its rolled-up member total
+# one organisation as the tree page shows it: its page link, its rolled-up member total, and (when
+# any) how many organisations below it have findings
 TREE_NODE = re.compile(r'<a class="node-name" href="/orgs/(\d+)/">.*?(?:党员 (\d+) 名|共 (\d+) 名党员)', re.S)
+TREE_FLAGGED = re.compile(r"下级 (\d+) 个组织有提示")
+# The baseline returns what the page shows per node, written by hand from the rules (not from the
+# platform's rollup SQL): members held anywhere in the subtree, and how many organisations below the
+# node have a finding of ORG-001/004/005/009/010/014 (the page's "下级 N 个组织有提示"). The two
+# formulations must agree row for row, so the run also cross-checks the rollup against the rules.
 TREE_BASELINE = """
+    WITH m AS (
+        SELECT organisation_id AS oid, COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'full') AS f
+        FROM members_member GROUP BY organisation_id
+    ), s AS (
+        SELECT organisation_id AS oid, COUNT(*) AS n, COUNT(*) FILTER (WHERE post = 'secretary') AS sec
+        FROM organisations_committeeseat WHERE ended_on IS NULL GROUP BY organisation_id
+    ), u AS (
+        SELECT party_organisation_id AS oid, COUNT(*) AS n FROM organisations_unit GROUP BY party_organisation_id
+    ), lv AS (
+        SELECT o.id, SUBSTR(o.path, 1, %s) AS prefix, COALESCE(m.n, 0) AS n, CASE WHEN
+               (o.kind IN ({holding}) AND (COALESCE(m.f, 0) < %s OR COALESCE(m.n, 0) > %s OR (COALESCE(m.f, 0) >= %s AND COALESCE(s.n, 0) < 3)))
+            OR (o.kind NOT IN ({groups}) AND COALESCE(s.sec, 0) = 0)
+            OR (o.kind = %s AND COALESCE(u.n, 0) > %s)
+            OR (o.kind IN ({termed}) AND o.term_ends_on <= %s)
+        THEN 1 ELSE 0 END AS flagged
+        FROM organisations_organisation o
+        LEFT JOIN m ON m.oid = o.id LEFT JOIN s ON s.oid = o.id LEFT JOIN u ON u.oid = o.id
+        WHERE o.dissolved_on IS NULL AND o.path >= %s AND o.path <= %s
+    ), t AS (
+        SELECT prefix, SUM(n) AS n, SUM(flagged) AS flagged FROM lv GROUP BY prefix
+    )
+    SELECT sh.id, COALESCE(SUM(t.n), 0), COALESCE(SUM(t.flagged), 0) - MAX(own.flagged)
+    FROM organisations_organisation sh
+    JOIN lv own ON own.id = sh.id
+    LEFT JOIN t ON t.prefix >= sh.path AND t.prefix <= sh.path || %s
+    WHERE sh.dissolved_on IS NULL AND sh.path >= %s AND sh.path <= %s AND sh.depth <= %s
+    GROUP BY sh.id, sh.path ORDER BY sh.path
+"""
+# the members-only form of the baseline (the first P8 baseline), reported beside for comparison
+TREE_TOTALS_ONLY = """
     WITH t AS (
         SELECT SUBSTR(o.path, 1, %s) AS prefix, SUM(c.n) AS n
         FROM (SELECT organisation_id, COUNT(*) AS n FROM members_member GROUP BY organisation_id) c
@@ -526,9 +564,57 @@ TREE_BASELINE = """
 """
 
 
-def tree_page_rows(html: str) -> list[tuple[int, int]]:
-    """(organisation id, rolled-up member total) of every node on the tree page, in page (path) order."""
-    return [(int(pk), int(branch or other)) for pk, branch, other in TREE_NODE.findall(html)]
+def tree_baseline(depth: int, low: str, high: str, today: date) -> tuple[str, list[Any]]:
+    """TREE_BASELINE with the rules' kinds written in (code constants) and its parameters."""
+    from dangjian.organisations import rules as org_rules
+    from dangjian.organisations.choices import GROUP_KINDS, MEMBER_HOLDING_KINDS
+
+    def literal(kinds: Any) -> str:
+        return ", ".join(f"'{k}'" for k in sorted(str(k) for k in kinds))
+
+    termed = [k.value for k in OrgKind if org_rules.term_years(k.value, Sector.COMMUNITY.value) is not None]
+    query = TREE_BASELINE.replace("{holding}", literal(k.value for k in MEMBER_HOLDING_KINDS))
+    query = query.replace("{groups}", literal(k.value for k in GROUP_KINDS)).replace("{termed}", literal(termed))
+    params = [
+        depth * STEPLEN,
+        org_rules.BRANCH_MIN_FULL_MEMBERS,
+        org_rules.BRANCH_MAX_MEMBERS,
+        org_rules.COMMITTEE_THRESHOLD,
+        OrgKind.JOINT_BRANCH.value,
+        org_rules.JOINT_BRANCH_MAX_UNITS,
+        add_months(today, org_rules.TERM_REMIND_MONTHS),
+        low,
+        high,
+        PATH_MAX,
+        low,
+        high,
+        depth,
+    ]
+    return query, params
+
+
+def _median_ms(func: Any, repeat: int) -> float:
+    runs = []
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        func()
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs)
+
+
+def tree_page_rows(html: str) -> list[tuple[int, int, int]]:
+    """(organisation id, rolled-up member total, organisations with findings below) of every node on the
+    tree page, in page (path) order."""
+    rows = []
+    for chunk in html.split('<a class="node-name"')[1:]:
+        node = TREE_NODE.match('<a class="node-name"' + chunk)
+        if node is None:
+            continue
+        pk, branch, other = node.groups()
+        label = chunk.split("</summary>", 1)[0].split("</div>", 1)[0]  # this node's label only
+        flagged = TREE_FLAGGED.search(label)
+        rows.append((int(pk), int(branch or other), int(flagged.group(1)) if flagged else 0))
+    return rows
 
 
 def p8_org_tree_district(repeat: int) -> PathResult:
@@ -553,15 +639,17 @@ def p8_org_tree_district(repeat: int) -> PathResult:
 
             html = ours().decode()
             shown = tree_page_rows(html)
-            depth = max(o.depth for o in Organisation.objects.filter(pk__in=[pk for pk, _ in shown]))
-            params = [depth * STEPLEN, low, high, PATH_MAX, low, high, depth]
+            depth = max(o.depth for o in Organisation.objects.filter(pk__in=[pk for pk, _, _ in shown]))
+            query, params = tree_baseline(depth, low, high, timezone.localdate())
 
-            def baseline() -> list[tuple[int, int]]:
-                return [(pk, int(total)) for pk, total in sql(TREE_BASELINE, params)]
+            def baseline() -> list[tuple[int, int, int]]:
+                return [(pk, int(total), int(flagged)) for pk, total, flagged in sql(query, params)]
 
             ms, base_ms, page, expected = timed_pair(ours, baseline, repeat)
             same("P8", tree_page_rows(page.decode()), expected)
             queries = query_count(ours)
+            totals_params = [depth * STEPLEN, low, high, PATH_MAX, low, high, depth]
+            totals_only_ms = _median_ms(lambda: sql(TREE_TOTALS_ONLY, totals_params), repeat)
     finally:
         RoleGrant.objects.filter(user=user).delete()
     return PathResult(
@@ -576,7 +664,9 @@ def p8_org_tree_district(repeat: int) -> PathResult:
             "shown": len(shown),
             "shown_depth": depth,
             "orgs": Organisation.objects.filter(dissolved_on__isnull=True).count(),
-            "members": sum(total for pk, total in shown if pk == root.pk),
+            "members": sum(total for pk, total, _ in shown if pk == root.pk),
+            "flagged_below_root": sum(flagged for pk, _, flagged in shown if pk == root.pk),
+            "totals_only_sql_ms": round(totals_only_ms, 1),
         },
     )
 

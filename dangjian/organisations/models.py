@@ -32,7 +32,12 @@ class Organisation(MP_Node):
 
     class Meta:
         verbose_name = verbose_name_plural = "党组织"
-        indexes = [models.Index(fields=["kind"]), models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["kind"]),
+            models.Index(fields=["name"]),
+            # the tree page takes whole levels from the top: ORDER BY depth, path LIMIT n (tree_window)
+            models.Index(fields=["depth", "path"], name="org_depth_path_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.audit.models import AuditAction
@@ -87,6 +88,11 @@ class TreeNode:
     # organisations with findings anywhere below, and the worst level among them (shown when folded)
     flagged_below: int = 0
     level_below: str = "green"
+    # filled by _build_tree once per page (a reverse() and get_kind_display() per node cost more
+    # than the rest of the node's rendering on a 300-node page)
+    url: str = ""
+    children_url: str = ""
+    kind_label: str = ""
 
     @property
     def full(self) -> int:
@@ -108,10 +114,19 @@ def _build_tree(rows: list[Organisation], spans: list[tuple[str, int]], *, open_
     step = Organisation.steplen
     nodes: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
+    detail_url, children_url = _url_for_pk("organisations:detail"), _url_for_pk("organisations:children")
     for org in rows:  # path order: a parent always comes before its children
         parent = nodes.get(org.path[:-step])
         own = findings.get(org.pk, [])
-        node = TreeNode(org=org, findings=own, level=level_of(own), root_depth=parent.root_depth if parent else org.depth)
+        node = TreeNode(
+            org=org,
+            findings=own,
+            level=level_of(own),
+            root_depth=parent.root_depth if parent else org.depth,
+            url=detail_url(org.pk),
+            children_url=children_url(org.pk),
+            kind_label=KIND_LABELS.get(org.kind, org.kind),
+        )
         node.open = org.depth - node.root_depth < open_levels
         nodes[org.path] = node
         (parent.children if parent else roots).append(node)
@@ -132,6 +147,16 @@ def _build_tree(rows: list[Organisation], spans: list[tuple[str, int]], *, open_
             node.flagged_below += child.flagged_below + (1 if child.findings else 0)
             node.level_below = worse(worse(node.level_below, child.level_below), child.level)
     return roots, nodes
+
+
+KIND_LABELS = dict(OrgKind.choices)
+_PK_SENTINEL = 987654321
+
+
+def _url_for_pk(name: str) -> Any:
+    """``pk -> reverse(name, args=[pk])`` with one reverse() per page instead of one per node."""
+    pattern = reverse(name, args=[_PK_SENTINEL])
+    return lambda pk: pattern.replace(str(_PK_SENTINEL), str(pk))
 
 
 def _add(a: Rollup, b: Rollup) -> Rollup:

@@ -54,7 +54,7 @@ def test_benchmark_small_prints_one_line_per_path_and_writes_the_same_as_json(tm
     assert "P7 api_list_throughput: skipped (--skip-api)" in err.getvalue()
     # the district administrator's tree page: its rows matched the SQL baseline's, and its size is reported
     assert re.match(r"^P8 org_tree_district: [\d.]+ ms \(ratio [\d.]+ vs sql [\d.]+ ms\) \[kb [\d.]+, queries \d+, shown \d+", lines[5])
-    assert "members 2000]" in lines[5]
+    assert "members 2000, flagged_below_root " in lines[5]
     assert not bench.RoleGrant.objects.filter(user__username=bench.TREE_USERNAME).exists()
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert [p["line"] for p in report["paths"]] == lines
