@@ -81,3 +81,29 @@ def test_counts_inside_a_transaction_are_not_cached_and_bumps_wait_for_the_commi
         pass
     # the rolled-back save bumped nothing: the committed total stays cached
     assert _counts(lambda: cached_count(members)) == (2, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_member_list_page_counts_once_and_shows_a_new_member_at_once(client):
+    from conftest import build_world
+
+    cache.clear()
+    world = build_world()
+    client.force_login(world.bob)  # street A's administrator
+    shown = len(world.a1_1_members) + len(world.a1_2_members)
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/members/?page=1").content.decode()
+        return html, sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+    # given a first load that counts street A's members
+    html, counted = page()
+    assert f"共 {shown} 人" in html and counted >= 1
+    # then a reload shows the same total without counting the registry again
+    html, recounted = page()
+    assert f"共 {shown} 人" in html and recounted == counted - 1
+    # and a member registered meanwhile is in the total of the next load
+    make_member(world.branch_a1_2)
+    html, _ = page()
+    assert f"共 {shown + 1} 人" in html

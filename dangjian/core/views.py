@@ -9,7 +9,10 @@ from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
+
+from .counting import cached_count
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +61,22 @@ def server_error(request: HttpRequest) -> HttpResponse:
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, items: Any, *, per_page: int = PAGE_SIZE) -> Page:
+class CachedCountPaginator(Paginator):
+    """A paginator whose total comes from ``core.counting.cached_count`` (ADR 0013)."""
+
+    @cached_property
+    def count(self) -> int:
+        return cached_count(self.object_list)
+
+
+def paginate(request: HttpRequest, items: Any, *, per_page: int = PAGE_SIZE, cached_total: bool = False) -> Page:
     """The requested page of an ordered queryset (50 rows), with an elided page range for the pager.
 
-    Costs one COUNT and one SELECT whatever the table size; a bad or too large ``page`` falls
-    back to the first or last page instead of answering 404.
+    Costs one COUNT and one SELECT whatever the table size — the COUNT from the cache of
+    ``core.counting`` with ``cached_total`` (large registry lists whose writes bump its generations);
+    a bad or too large ``page`` falls back to the first or last page instead of answering 404.
     """
-    paginator = Paginator(items, per_page)
+    paginator = (CachedCountPaginator if cached_total else Paginator)(items, per_page)
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))  # type: ignore[attr-defined]
     return page

@@ -147,5 +147,36 @@ def masked(member: Member) -> dict[str, str]:
     }
 
 
+# what the member list page shows of each row (members/list.html): the rest stays in the database,
+# and the address is neither read nor decrypted
+LIST_PAGE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "status",
+    "join_date",
+    "is_in_service",
+    "is_flowing",
+    "lost_contact_since",
+    "is_party_rep",
+    "is_part_time_committee",
+    "is_exempt",
+    "organisation__name",
+    "group__name",
+)
+
+
+def for_list_page(members: QuerySet[Member]) -> QuerySet[Member]:
+    """``members`` with only the list page's columns (``LIST_PAGE_FIELDS``); pair with ``list_masks``."""
+    return members.select_related(None).select_related("organisation", "group").only(*LIST_PAGE_FIELDS)
+
+
+def list_masks(member: Member) -> dict[str, str]:
+    """The masked L3 fields the member list shows (ID number and phone; PII-004)."""
+    return {"id_number": mask_id_number(member.id_number), "phone": mask_phone(member.phone)}
+
+
 def member_history(member: Member) -> QuerySet[Any]:
     return member.events.select_related("actor").all()

@@ -39,7 +39,17 @@ from .forms import PII_FIELDS, ExportForm, MemberFilterForm, MemberForm, RosterI
 from .models import Member
 from .normalise import normalise_phone
 from .permissions import can_manage_members, can_unmask, can_view_registry
-from .selectors import FLAG_LABELS, blind_lookup, filter_members, get_member_for, masked, member_history, members_visible_to
+from .selectors import (
+    FLAG_LABELS,
+    blind_lookup,
+    filter_members,
+    for_list_page,
+    get_member_for,
+    list_masks,
+    masked,
+    member_history,
+    members_visible_to,
+)
 
 NO_REGISTRY = "党员名册仅供党组织管理员和党支部书记查看。您可以在“我的信息”查看本人的党员信息。"
 NO_MANAGE = "只有本组织的党组织管理员或党支部书记可以修改党员信息；如本人信息有误，请联系所在党支部书记更正。"
@@ -125,8 +135,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, scope)
     filters = form.filters()
     number = _number_search(request)
-    page = paginate(request, _listed_members(request, scope, form))
-    rows = [{"member": m, **masked(m), "flags": _flags(m)} for m in page]
+    page = paginate(request, for_list_page(_listed_members(request, scope, form)), cached_total=True)
+    rows = [{"member": m, **list_masks(m), "flags": _flags(m)} for m in page]
     empty_registry = not rows and not form.is_filtered and number is None and not members_visible_to(scope).exists()
     return render(
         request,
