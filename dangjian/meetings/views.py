@@ -410,19 +410,24 @@ def my(request: HttpRequest) -> HttpResponse:
 # --- compliance ------------------------------------------------------------------------------------
 
 
+def _period(data: dict[str, Any], *, default: str) -> Period:
+    """The period a sheet's query string names (cleaned SheetForm data); the current one by default."""
+    today = timezone.localdate()
+    kind = data.get("period") or default
+    year = data.get("year") or today.year
+    number = data.get("number") or (today.month if kind == "month" else (today.month - 1) // 3 + 1)
+    if kind == "quarter":
+        number = min(number, 4)
+    return Period(kind, year, number if kind != "year" else 0)
+
+
 def _sheet_request(request: HttpRequest) -> tuple[SheetForm, Organisation, Period, str, str]:
     scope = _scope(request)
     _require(permissions.can_view_compliance(scope), NO_ADMIN)
     choices = organisation_choices(scope, depth__lte=4)
     form = SheetForm(request.GET or None, organisations=choices)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    today = timezone.localdate()
-    kind = data.get("period") or "month"
-    year = data.get("year") or today.year
-    number = data.get("number") or (today.month if kind == "month" else (today.month - 1) // 3 + 1)
-    if kind == "quarter":
-        number = min(number, 4)
-    period = Period(kind, year, number if kind != "year" else 0)
+    period = _period(data, default="month")
     org_id = data.get("org")
     if org_id:
         root = get_organisation_for(scope, org_id)
@@ -509,8 +514,9 @@ def compliance_branch(request: HttpRequest, org_id: int) -> HttpResponse:
     if not branch.holds_members:
         return redirect(f"{reverse('meetings:compliance')}?org={branch.pk}")
     today = timezone.localdate()
-    kind = request.GET.get("period") if request.GET.get("period") in ("month", "quarter", "year") else "year"
-    period = Period.containing(kind, today)
+    # the period of the sheet the link came from (period, year, number), the current year otherwise
+    form = SheetForm(request.GET or None, organisations=[])
+    period = _period(form.cleaned_data if form.is_bound and form.is_valid() else {}, default="year")
     sheet = compute_sheet(branch, period, today=today, lecture_months=services.lecture_months())
     row = next((r for r in sheet.rows if r.id == branch.pk), None)
     if row is None:

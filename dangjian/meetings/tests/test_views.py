@@ -119,6 +119,20 @@ def test_LIFE_001_compliance_sheet_page_and_excel_export(world, login):
     assert client.get(reverse("meetings:compliance_branch", args=[world.branch_b1_1.pk])).status_code == 404
 
 
+def test_LIFE_001_a_branch_link_on_a_past_months_sheet_opens_that_month(world, login):
+    """The sheet of an earlier month links each branch to its findings for that month, not the current one."""
+    client = login(world.bob)
+    sheet = client.get(reverse("meetings:compliance"), {"org": world.street_a.pk, "period": "month", "year": 2025, "number": 3})
+    link = f"{reverse('meetings:compliance_branch', args=[world.branch_a1_1.pk])}?period=month&amp;year=2025&amp;number=3"
+    assert link in sheet.content.decode()
+    branch = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "2025年3月" in branch
+    # a bare link (from a record's page) shows the current year
+    assert (
+        f"{timezone.localdate().year}年" in client.get(reverse("meetings:compliance_branch", args=[world.branch_a1_1.pk])).content.decode()
+    )
+
+
 def test_LIFE_004_district_admin_sets_the_lecture_frequency(world, login):
     """LIFE-004: only the district admin changes the 党课 frequency."""
     assert login(world.bob).get(reverse("meetings:settings")).status_code == 403
