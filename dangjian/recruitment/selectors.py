@@ -153,42 +153,46 @@ ANNUAL_STEPS = {1: "递交入党申请", 3: "列为入党积极分子", 7: "确�
 
 
 def pipeline_summary(scope: Scope, *, org_path: str = "", today: date, year: int | None = None) -> dict[str, Any]:
-    """Counts per stage, overdue and due-soon steps, and the year's development figures, in three queries."""
+    """Counts per stage, overdue and due-soon steps, and the year's development figures, in one query.
+
+    The subtree is read once (it is the costly part). A figure of the year counts the people having
+    at least one such step in the year, not refused; each person is in one stage, so the per-stage
+    rows add up to the number of people per step. Overdue and due soon count open stages only.
+    """
     year = year or today.year
     qs = candidates_visible_to(scope)
     if org_path:
         qs = qs.filter(organisation__path__range=path_range(org_path))
     soon_until = today + timedelta(days=rules.DUE_SOON_DAYS)
-    open_q = Q(stage__in=OPEN_STAGES)
+    # one small uncorrelated subquery per figure: PostgreSQL hashes it once, SQLite materialises it
+    counted = DevelopmentStep.objects.filter(on__year=year).exclude(decision="refused").values("candidate_id")
+    figures = {f"step_{number}": Count("pk", filter=Q(pk__in=counted.filter(number=number))) for number in ANNUAL_STEPS}
     rows = (
         qs.order_by()
         .values("stage")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=open_q & Q(next_due__lt=today)),
-            soon=Count("pk", filter=open_q & Q(next_due__gte=today, next_due__lte=soon_until)),
+            overdue=Count("pk", filter=Q(next_due__lt=today)),
+            soon=Count("pk", filter=Q(next_due__gte=today, next_due__lte=soon_until)),
+            **figures,
         )
     )
+    open_stages = {str(stage) for stage in OPEN_STAGES}
     by_stage: dict[str, int] = {}
     overdue = soon = 0
+    annual = dict.fromkeys(ANNUAL_STEPS, 0)
     for row in rows:
         by_stage[row["stage"]] = row["n"]
-        overdue += row["overdue"]
-        soon += row["soon"]
-    steps = DevelopmentStep.objects.filter(candidate__in=qs.values("pk"), on__year=year, number__in=list(ANNUAL_STEPS))
-    annual_rows = (
-        steps.exclude(decision="refused")
-        .order_by()
-        .values("number")
-        .annotate(n=Count("candidate", distinct=True))
-        .values_list("number", "n")
-    )
-    annual = dict(annual_rows)
+        if row["stage"] in open_stages:
+            overdue += row["overdue"]
+            soon += row["soon"]
+        for number in ANNUAL_STEPS:
+            annual[number] += row[f"step_{number}"]
     return {
         "stages": [(stage, by_stage.get(stage.value, 0)) for stage in Stage],
         "total": sum(by_stage.values()),
         "overdue": overdue,
         "soon": soon,
         "year": year,
-        "annual": [(label, annual.get(number, 0)) for number, label in ANNUAL_STEPS.items()],
+        "annual": [(label, annual[number]) for number, label in ANNUAL_STEPS.items()],
     }
