@@ -52,6 +52,8 @@ ACTION_HELP = {
     Action.EXPIRE: "介绍信已过有效期仍未报到",
     Action.REVOKE: "撤销已完成的转接，党员恢复到原党支部，须写明理由",
 }
+# revoking a letter transfer that is not completed: the letter is voided, the member restored
+REVOKE_LETTER_HELP = "撤销该转接，介绍信作废，党员恢复到原党支部，须写明理由"
 
 
 def _scope(request: HttpRequest) -> Any:
@@ -240,7 +242,9 @@ def _detail_context(request: HttpRequest, transfer: Transfer, *, form: StepForm 
                 {
                     "action": row.action,
                     "label": Action(row.action).label,
-                    "help": ACTION_HELP.get(row.action, ""),
+                    "help": REVOKE_LETTER_HELP
+                    if row.action == Action.REVOKE and transfer.state != TransferState.COMPLETED
+                    else ACTION_HELP.get(row.action, ""),
                     "needs_reason": row.needs_reason,
                     "positive": row.action in POSITIVE,
                     "form": form if form is not None and failed_action == row.action else None,

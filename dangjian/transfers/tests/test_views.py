@@ -204,3 +204,13 @@ def test_returned_application_is_corrected_and_resubmitted(world, login):
         "某省某市某区某街道党工委（新）",
     )
     assert transfer.steps.get().action == Action.RESUBMIT
+
+
+def test_the_district_admin_is_told_what_revoking_a_letter_transfer_does(world, login):
+    # given a letter issued for a transfer out of the district, and a completed internal transfer
+    authority_on_street_a(world)
+    letter = place(world, TransferState.LETTER_ISSUED, internal=False)
+    client = login(world.alice)
+    page = client.get(reverse("transfers:detail", args=[letter.pk])).text
+    # then revoking it is not described as revoking a completed transfer
+    assert "撤销该转接，介绍信作废" in page and "撤销已完成的转接" not in page
