@@ -55,7 +55,7 @@ from dangjian.members.birthdays import birthday_members, send_political_birthday
 from dangjian.members.choices import Category, Education, Gender, MemberStatus
 from dangjian.members.importing import import_roster
 from dangjian.members.models import Member, MemberEvent
-from dangjian.members.selectors import MemberFilters, filter_members, for_list_page, list_masks, member_by_id_number, members_visible_to
+from dangjian.members.selectors import MemberFilters, filter_members, for_list_page, list_row, member_by_id_number, members_visible_to
 from dangjian.notifications.choices import MessageKind
 from dangjian.notifications.models import Message
 from dangjian.notifications.rules import political_birthday_month_days
@@ -182,13 +182,14 @@ def _run_job(day: date) -> PathResult:
 
 def p1_member_list_street(repeat: int) -> PathResult:
     """One page of a street administrator's member list as the page reads it: filter_members, the list
-    page's columns (``for_list_page``), 50 rows, ID number and phone masked (``list_masks``)."""
+    page's columns as values (``for_list_page``), 50 rows made by ``list_row`` (ID number and phone masked)."""
     street, scope = street_scope()
     low, high = path_range(street.path)
 
     def page(size: int) -> list[tuple[int, dict[str, str]]]:
-        # as the list page reads it: its columns only, ID number and phone masked (members/views.py)
-        return [(m.pk, list_masks(m)) for m in for_list_page(filter_members(scope, MemberFilters()))[:size]]
+        # as the list page reads it: its columns as values, rows with ID number and phone masked (members/views.py)
+        rows = [list_row(values) for values in for_list_page(filter_members(scope, MemberFilters()))[:size]]
+        return [(row["pk"], {"id_number": row["id_number"], "phone": row["phone"]}) for row in rows]
 
     # the fields' own associated data ("members.Member.phone"), as the ORM decrypts them
     context = {f: Member._meta.get_field(f).crypto_context for f in ("id_number", "phone")}  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from dangjian.core.idnumber import normalise_id_number
 from dangjian.core.masking import mask_address, mask_id_number, mask_phone
 from dangjian.core.scope import Scope, path_range
 
+from .choices import Gender
 from .models import Member
 from .normalise import normalise_phone
 
@@ -147,9 +148,10 @@ def masked(member: Member) -> dict[str, str]:
     }
 
 
-# what the member list page shows of each row (members/list.html): the rest stays in the database,
-# and the address is neither read nor decrypted
+# what the member list page shows of each row (members/list.html), read as values: the rest of the
+# record stays in the database, the address is neither read nor decrypted, no model instances are built
 LIST_PAGE_FIELDS = (
+    "id",
     "name",
     "gender",
     "birth_date",
@@ -166,16 +168,43 @@ LIST_PAGE_FIELDS = (
     "organisation__name",
     "group__name",
 )
+_GENDER_LABELS = dict(Gender.choices)
+# flag -> the field that sets it (FLAG_FILTERS' columns), in the order the pages show the flags
+FLAG_KEYS = {
+    "in_service": "is_in_service",
+    "flowing": "is_flowing",
+    "lost_contact": "lost_contact_since",
+    "party_rep": "is_party_rep",
+    "part_time_committee": "is_part_time_committee",
+    "exempt": "is_exempt",
+}
 
 
-def for_list_page(members: QuerySet[Member]) -> QuerySet[Member]:
-    """``members`` with only the list page's columns (``LIST_PAGE_FIELDS``); pair with ``list_masks``."""
-    return members.select_related(None).select_related("organisation", "group").only(*LIST_PAGE_FIELDS)
+def member_flags(member: Member) -> list[str]:
+    """The labels of the flags set on ``member`` (FLAG_KEYS order)."""
+    return [FLAG_LABELS[flag] for flag, key in FLAG_KEYS.items() if getattr(member, key)]
 
 
-def list_masks(member: Member) -> dict[str, str]:
-    """The masked L3 fields the member list shows (ID number and phone; PII-004)."""
-    return {"id_number": mask_id_number(member.id_number), "phone": mask_phone(member.phone)}
+def for_list_page(members: QuerySet[Member]) -> QuerySet[Any]:
+    """``members`` as the values the list page shows (``LIST_PAGE_FIELDS``); each becomes a row by ``list_row``."""
+    return members.values(*LIST_PAGE_FIELDS)
+
+
+def list_row(values: dict[str, Any]) -> dict[str, Any]:
+    """One row of the member list: ID number and phone masked (PII-004), labels, flags."""
+    return {
+        "pk": values["id"],
+        "name": values["name"],
+        "gender_label": _GENDER_LABELS.get(values["gender"], ""),
+        "birth_date": values["birth_date"],
+        "id_number": mask_id_number(values["id_number"]),
+        "phone": mask_phone(values["phone"]),
+        "status": values["status"],
+        "join_date": values["join_date"],
+        "organisation_name": values["organisation__name"],
+        "group_name": values["group__name"] or "",
+        "flags": [FLAG_LABELS[flag] for flag, key in FLAG_KEYS.items() if values[key]],
+    }
 
 
 def member_history(member: Member) -> QuerySet[Any]:

@@ -40,13 +40,13 @@ from .models import Member
 from .normalise import normalise_phone
 from .permissions import can_manage_members, can_unmask, can_view_registry
 from .selectors import (
-    FLAG_LABELS,
     blind_lookup,
     filter_members,
     for_list_page,
     get_member_for,
-    list_masks,
+    list_row,
     masked,
+    member_flags,
     member_history,
     members_visible_to,
 )
@@ -136,7 +136,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     number = _number_search(request)
     page = paginate(request, for_list_page(_listed_members(request, scope, form)), cached_total=True)
-    rows = [{"member": m, **list_masks(m), "flags": _flags(m)} for m in page]
+    rows = [list_row(values) for values in page]
     empty_registry = not rows and not form.is_filtered and number is None and not members_visible_to(scope).exists()
     return render(
         request,
@@ -169,23 +169,6 @@ def _sort_links(current: str) -> dict[str, dict[str, str]]:
     return links
 
 
-def _flags(member: Member) -> list[str]:
-    flags = []
-    if member.is_in_service:
-        flags.append(FLAG_LABELS["in_service"])
-    if member.is_flowing:
-        flags.append(FLAG_LABELS["flowing"])
-    if member.lost_contact_since:
-        flags.append(FLAG_LABELS["lost_contact"])
-    if member.is_party_rep:
-        flags.append(FLAG_LABELS["party_rep"])
-    if member.is_part_time_committee:
-        flags.append(FLAG_LABELS["part_time_committee"])
-    if member.is_exempt:
-        flags.append(FLAG_LABELS["exempt"])
-    return flags
-
-
 def _detail_context(
     request: HttpRequest, member: Member, *, plain: dict[str, str] | None = None, form: UnmaskForm | None = None
 ) -> dict[str, Any]:
@@ -195,7 +178,7 @@ def _detail_context(
         "member": member,
         "shown": shown,
         "plain": bool(plain),
-        "flags": _flags(member),
+        "flags": member_flags(member),
         "is_self": scope.member_id == member.pk,
         "can_unmask": can_unmask(scope, member),
         "can_edit": can_manage_members(scope, member.organisation.path),
