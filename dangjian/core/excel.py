@@ -108,6 +108,8 @@ def header_key(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
+    if type(value) is str and value and value[0].isalnum():  # most cells: text starting with a letter, digit or 汉字
+        return False
     return clean_text(value) == ""
 
 
@@ -325,6 +327,9 @@ def _locate_header(
 
 def _keep_data_rows(table: Table, *, ignores: set[str], keys: Mapping[str, str]) -> None:
     watched = [c.index for name, cols in table.columns.items() if name not in ignores for c in cols]
+    # a header repeated further down (a printed roster's page breaks) names the known columns again; a
+    # cell can only be one of those names if it is short text (a name costs a regex, so cheap cells first)
+    longest = max((len(k) for k in keys), default=0) + 8
     kept: list[tuple[int, tuple[Any, ...]]] = []
     for number, values in table.rows:
         filled = [v for v in values if not is_blank(v)]
@@ -336,7 +341,7 @@ def _keep_data_rows(table: Table, *, ignores: set[str], keys: Mapping[str, str])
             continue
         if not any(i < len(values) and not is_blank(values[i]) for i in watched):
             continue  # only a pre-filled 序号, or notes outside the known columns
-        if sum(1 for v in filled if header_key(v) in keys) >= 3:
+        if sum(1 for v in filled if type(v) is str and len(v) <= longest and not v[0].isdigit() and header_key(v) in keys) >= 3:
             table.skipped.append((number, f"第 {number} 行重复了表头，已跳过"))
             continue
         kept.append((number, values))

@@ -68,9 +68,13 @@ class BlindIndexField(models.CharField):
         return name, path, args, kwargs
 
     def _normalise(self) -> Callable[[str], str]:
-        from django.utils.module_loading import import_string
+        normalise = self.__dict__.get("_normaliser_function")
+        if normalise is None:
+            from django.utils.module_loading import import_string
 
-        return import_string(self.normaliser) if self.normaliser else (lambda s: s.strip())
+            normalise = import_string(self.normaliser) if self.normaliser else str.strip
+            self.__dict__["_normaliser_function"] = normalise
+        return normalise
 
     def index_for(self, model: type[models.Model], raw: str) -> str | None:
         normalised = self._normalise()(raw or "")

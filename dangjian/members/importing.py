@@ -720,13 +720,17 @@ def _differs(name: str, merged: dict[str, Any], member: Member) -> bool:
     return merged.get(name) != getattr(member, name)
 
 
+_GENDER_LABELS = {value: str(label) for value, label in Gender.choices}
+_STATUS_LABELS = {value: str(label) for value, label in MemberStatus.choices}
+
+
 def _summary(row: _Row, action: str) -> str:
     merged = row.merged
     who = f"{merged.get('name')}（{mask_id_number(merged.get('id_number'))}）"
     branch = merged["organisation"].name if merged.get("organisation") else ""
     if action == CREATE:
-        gender = Gender(merged["gender"]).label if merged.get("gender") in Gender.values else ""
-        status = MemberStatus(merged["status"]).label if merged.get("status") in MemberStatus.values else ""
+        gender = _GENDER_LABELS.get(merged.get("gender") or "", "")
+        status = _STATUS_LABELS.get(merged.get("status") or "", "")
         return f"{who}，{gender}，{status}，入党日期{merged.get('join_date')}，{branch}"
     if action == UPDATE:
         labels = [str(Member._meta.get_field(f).verbose_name) for f in row.changed]
