@@ -66,21 +66,10 @@ _STATUS_LABELS = dict(MemberStatus.choices)
 _CATEGORY_LABELS = dict(Category.choices)
 # what a list row reads (``_row``): the rest of the record stays in the database
 LIST_FIELDS = (
-    "name",
-    "gender",
-    "birth_date",
-    "status",
-    "category",
-    "join_date",
+    *("name", "gender", "birth_date", "status", "category", "join_date"),
     *selectors.ENCRYPTED_FIELDS,
-    "is_in_service",
-    "is_flowing",
-    "lost_contact_since",
-    "is_party_rep",
-    "is_part_time_committee",
-    "is_exempt",
-    "organisation__name",
-    "organisation__code",
+    *selectors.FLAG_FIELDS,
+    *("organisation__name", "organisation__code"),
 )
 
 

@@ -150,24 +150,6 @@ def masked(member: Member) -> dict[str, str]:
 
 # what the member list page shows of each row (members/list.html), read as values: the rest of the
 # record stays in the database, the address is neither read nor decrypted, no model instances are built
-LIST_PAGE_FIELDS = (
-    "id",
-    "name",
-    "gender",
-    "birth_date",
-    "id_number",
-    "phone",
-    "status",
-    "join_date",
-    "is_in_service",
-    "is_flowing",
-    "lost_contact_since",
-    "is_party_rep",
-    "is_part_time_committee",
-    "is_exempt",
-    "organisation__name",
-    "group__name",
-)
 _GENDER_LABELS = dict(Gender.choices)
 # flag -> the field that sets it (FLAG_FILTERS' columns), in the order the pages show the flags
 FLAG_KEYS = {
@@ -178,6 +160,12 @@ FLAG_KEYS = {
     "part_time_committee": "is_part_time_committee",
     "exempt": "is_exempt",
 }
+FLAG_FIELDS = tuple(FLAG_KEYS.values())
+LIST_PAGE_FIELDS = (
+    *("id", "name", "gender", "birth_date", "id_number", "phone", "status", "join_date"),
+    *FLAG_FIELDS,
+    *("organisation__name", "group__name"),
+)
 
 
 def member_flags(member: Member) -> list[str]:
