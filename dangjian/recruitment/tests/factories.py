@@ -30,7 +30,20 @@ def new_id(born: date = date(1995, 6, 15)) -> str:
     return make_id_number("110101", born, next(_seq) % 1000)
 
 
+def ensure_introducers(branch: Any) -> None:
+    """Two full members of long standing in ``branch``: the people ``demo.step_values`` picks for steps
+    5 and 9 (培养联系人, 入党介绍人). The world's members get birth dates from a global sequence, so
+    without these a test's outcome would depend on how many members other tests made first."""
+    from dangjian.members.models import Member
+    from dangjian.members.tests.factories import make_member
+
+    old = Member.objects.filter(organisation=branch, status="full", left_on__isnull=True, full_date__lte=date(2015, 1, 1))
+    for n in range(2 - min(old.count(), 2)):
+        make_member(branch, f"老党员{n + 1}", birth_date=date(1955, 3, 1 + n), join_date=date(1985, 7, 1))
+
+
 def register(world: Any, *, applied: date = date(2020, 1, 6), org: Any = None, today: date | None = None, **values: Any) -> Candidate:
+    ensure_introducers(org or world.branch_a1_1)
     return services.register_candidate(
         actor=world.charlie,
         values={
