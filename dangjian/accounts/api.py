@@ -25,6 +25,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# the token's user and, when the registry is installed, the user's member record (build_scope reads it)
+TOKEN_RELATED = (
+    ("user", "user__member")
+    if any(f.name == "member" for f in ApiToken._meta.get_field("user").related_model._meta.get_fields())
+    else ("user",)
+)
 
 
 def _token_user(request: HttpRequest, key: str) -> Any:
@@ -32,7 +38,7 @@ def _token_user(request: HttpRequest, key: str) -> Any:
     if not key:
         return None
     found = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related(*TOKEN_RELATED)
         .filter(key_hash=ApiToken.hash_key(key.strip()), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -11,7 +11,8 @@ from .models import RoleGrant
 
 
 def build_scope(user: Any) -> Scope:
-    """The Scope for ``user``: one query for grants, one for the member record."""
+    """The Scope for ``user``: one query for grants, one for the member record (none when the user was
+    loaded with it)."""
     if user is None or not user.is_authenticated:
         return Scope.anonymous()
     roles: dict[str, list[str]] = {}
@@ -23,9 +24,13 @@ def build_scope(user: Any) -> Scope:
         roles.setdefault(role, []).append(path)
         role_ids.setdefault(role, []).append(org_id)
     member_id = None
-    member_model = user._meta.get_field("member").related_model if _has_member(user) else None
-    if member_model is not None:
-        member_id = member_model.objects.filter(user=user).values_list("pk", flat=True).first()
+    if _has_member(user):
+        cached = user._state.fields_cache
+        if "member" in cached:  # loaded with the user (select_related("user__member"), the token path)
+            member_id = cached["member"].pk if cached["member"] is not None else None
+        else:
+            member_model = user._meta.get_field("member").related_model
+            member_id = member_model.objects.filter(user=user).values_list("pk", flat=True).first()
     return Scope(
         user_id=user.pk,
         is_superuser=bool(user.is_superuser),

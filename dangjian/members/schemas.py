@@ -58,6 +58,13 @@ class MemberRow(Schema):
     flags: list[str] = Field(title="标记")
 
 
+class MemberPage(Schema):
+    """One page of the member list (limit/offset) and the list's total."""
+
+    items: list[MemberRow]
+    count: int = Field(title="总数")
+
+
 class MemberDetail(MemberRow):
     ethnicity: str = Field(title="民族")
     education: str

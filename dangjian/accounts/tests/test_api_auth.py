@@ -262,3 +262,18 @@ def test_the_docs_page_is_served_offline(db, client):
 
 def test_tree_roles_mirrored_in_organisations_match_accounts(db):
     assert set(org_permissions.TREE_ROLES) == {str(r) for r in TREE_ROLES}
+
+
+def test_a_token_brings_its_users_member_record_without_another_query(world, client):
+    # given dave, an ordinary member, with a token
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, key = issue_api_token(user=world.dave, name="手机")
+    # when he reads his own record with it
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/members/{world.dave_member.pk}", **_bearer(key))
+    # then the scope knows his record (he may read it) and no query looked it up by user on its own
+    assert response.status_code == 200 and response.json()["name"] == world.dave_member.name
+    by_user = [q["sql"] for q in queries.captured_queries if 'FROM "members_member" WHERE "members_member"."user_id"' in q["sql"]]
+    assert by_user == []

@@ -55,6 +55,26 @@ def test_list_shows_only_members_of_the_callers_subtree(world, login):
     assert response.json()["count"] == len(world.a1_1_members)
 
 
+def test_list_rows_are_exactly_the_documented_member_rows(world, login):
+    # given members with a category, flags, a lost-contact date and one in a group
+    from dangjian.members.schemas import MemberPage, MemberRow
+
+    make_member(world.branch_a1_1, "标记甲", is_flowing=True, whereabouts="深圳", is_party_rep=True, party_rep_level="district")
+    make_member(world.branch_a1_1, "标记乙", lost_contact_since=date(2024, 3, 1), is_exempt=True, exemption_reason="illness")
+    # when the list is read (it is rendered without the schema's per-row validation)
+    body = login(world.charlie).get(URL, {"limit": 200, "sort": "name"}).json()
+    # then every row is a MemberRow with nothing missing, nothing extra, and the same JSON
+    assert MemberPage.model_validate(body).count == len(body["items"]) == len(world.a1_1_members) + 2
+    for item in body["items"]:
+        assert MemberRow.model_validate(item).model_dump(mode="json") == item
+    flagged = {item["name"]: item["flags"] for item in body["items"]}
+    assert flagged["标记甲"] == ["flowing", "party_rep"] and flagged["标记乙"] == ["lost_contact", "exempt"]
+    # and the page is documented as items + count
+    schema = login(world.charlie).get("/api/v1/openapi.json").json()
+    page = schema["paths"]["/api/v1/members"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert page.endswith("/MemberPage")
+
+
 def test_list_masks_id_number_phone_and_address(world, login):
     # given a member with known personal data in charlie's branch
     member = make_member(world.branch_a1_1, "脱敏测试", phone="13812341234", address="北京市东城区和平里街道和平社区9号楼")
