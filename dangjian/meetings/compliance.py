@@ -8,8 +8,8 @@ runs, **future** before it starts, and **n/a** when the rule does not apply (a b
 the block began or dissolved before it ended, no committee for 支委会, no groups for 党小组会).
 
 The whole sheet takes a fixed number of queries whatever the number of branches: one GROUP BY over
-the kind entries of the year, and one each for branches, groups, committee seats, members to talk
-with and members talked with.
+the kind entries of the year, one each for branches and groups and for committee seats, and one for
+the members to talk with and those talked with.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count
 
 from dangjian.core.gcpause import paused_gc
 from dangjian.core.rules import Rule
@@ -33,7 +33,7 @@ from dangjian.organisations.models import CommitteeSeat, Organisation
 
 from . import rules
 from .choices import LectureFrequency, MeetingKind, Presence
-from .models import Attendance, MeetingKindEntry
+from .models import Attendance, Meeting, MeetingKindEntry
 
 PERIOD_KINDS = {"month": "月", "quarter": "季度", "year": "年"}
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -422,32 +422,39 @@ def reported_branch_ids(low: str, high: str, month: int) -> set[int]:
 
 
 def _talks(low: str, high: str, period: Period) -> tuple[dict[int, int], dict[int, int]]:
-    """LIFE-008 (with LIFE-010/011): members each branch must talk with, and those talked with this year."""
-    eligible = Q(left_on__isnull=True, is_exempt=False, is_flowing=False)
-    total = dict(
-        Member.objects.filter(eligible, organisation__path__range=(low, high))
-        .values("organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("organisation_id", "n")
-    )
+    """LIFE-008 (with LIFE-010/011): members each branch must talk with, and those talked with this year
+    — one pass over the subtree's members, the year's talk attendance joined per branch. Counted: current
+    members, not exempt (LIFE-010), not flowing elsewhere (LIFE-011); a talk counts for a member present
+    at a counted 谈心谈话 record of their own branch."""
     year = period.start.year
-    done = dict(
-        Attendance.objects.filter(
-            presence=Presence.PRESENT,
-            meeting__held_on__gte=date(year, 1, 1),
-            meeting__held_on__lte=date(year, 12, 31),
-            meeting__kind_entries__kind=MeetingKind.TALK,
-            meeting__kind_entries__counted=True,
-            meeting__organisation__path__range=(low, high),
-            member__left_on__isnull=True,
-            member__is_exempt=False,
-            member__is_flowing=False,
-            member__organisation_id=F("meeting__organisation_id"),
-        )
-        .values("meeting__organisation_id")
-        .annotate(n=Count("member_id", distinct=True))
-        .values_list("meeting__organisation_id", "n")
-    )
+    members, orgs = Member._meta.db_table, Organisation._meta.db_table
+    attendance, meetings, entries = Attendance._meta.db_table, Meeting._meta.db_table, MeetingKindEntry._meta.db_table
+    eligible = "{m}.left_on IS NULL AND NOT {m}.is_exempt AND NOT {m}.is_flowing"
+    query = f"""
+        SELECT m.organisation_id, COUNT(*), COALESCE(MAX(t.talked), 0)
+        FROM {members} m
+        JOIN {orgs} o ON o.id = m.organisation_id
+        LEFT JOIN (
+            SELECT mt.organisation_id AS org_id, COUNT(DISTINCT a.member_id) AS talked
+            FROM {attendance} a
+            JOIN {meetings} mt ON mt.id = a.meeting_id
+            JOIN {members} am ON am.id = a.member_id AND am.organisation_id = mt.organisation_id
+            WHERE a.presence = %s AND mt.held_on BETWEEN %s AND %s AND {eligible.format(m="am")}
+              AND EXISTS (SELECT 1 FROM {entries} k WHERE k.meeting_id = mt.id AND k.kind = %s AND k.counted)
+            GROUP BY mt.organisation_id
+        ) t ON t.org_id = m.organisation_id
+        WHERE o.path BETWEEN %s AND %s AND {eligible.format(m="m")}
+        GROUP BY m.organisation_id
+    """
+    params = [Presence.PRESENT.value, date(year, 1, 1), date(year, 12, 31), TALK, low, high]
+    total: dict[int, int] = {}
+    done: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for org_id, n, talked in cursor.fetchall():
+            total[org_id] = n
+            if talked:
+                done[org_id] = talked
     return total, done
 
 
