@@ -218,10 +218,7 @@ class ScopedPagination(LimitOffsetPagination):
         super().__init__(max_limit=self.MAX_LIMIT, **kwargs)
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
-        rows = list(queryset[offset : offset + limit])
-        total = page_total(queryset, offset=offset, limit=limit, rows=len(rows), cached=self.cached_total)
-        return {"items": self.prepare(rows) if self.prepare else rows, "count": total}
+        return page_of(queryset, pagination, self.prepare, cached=self.cached_total)
 
 
 def json_response(data: Any) -> HttpResponse:
@@ -233,12 +230,16 @@ def json_response(data: Any) -> HttpResponse:
     return HttpResponse(body, content_type=f"{ReadableJSONRenderer.media_type}; charset=utf-8")
 
 
-def page_of(queryset: QuerySet[Any], pagination: Any, prepare: Callable[[list[Any]], list[Any]]) -> dict[str, Any]:
-    """``{"items", "count"}`` of one limit/offset page, the total from ``core.counting``'s cache (as
-    ``ScopedPagination(cached_total=True)``), for views that render their page with ``json_response``."""
+def page_of(
+    queryset: QuerySet[Any], pagination: Any, prepare: Callable[[list[Any]], list[Any]] | None, *, cached: bool = True
+) -> dict[str, Any]:
+    """``{"items", "count"}`` of one limit/offset page (``prepare`` turns the rows into items), the total
+    from ``core.counting``'s cache when ``cached``: ``ScopedPagination``'s page, and the page of views
+    that render it themselves with ``json_response``."""
     offset, limit = pagination.offset, min(pagination.limit, ScopedPagination.MAX_LIMIT)
     rows = list(queryset[offset : offset + limit])
-    return {"items": prepare(rows), "count": page_total(queryset, offset=offset, limit=limit, rows=len(rows), cached=True)}
+    total = page_total(queryset, offset=offset, limit=limit, rows=len(rows), cached=cached)
+    return {"items": prepare(rows) if prepare else rows, "count": total}
 
 
 class HistoryEventOut(Schema):

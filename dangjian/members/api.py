@@ -50,22 +50,10 @@ _NOT_NULL_ON_PATCH = {
 }
 
 
-# one test per flag of selectors.FLAG_FILTERS (a new flag without a test here fails loudly)
-_FLAG_TESTS = {
-    "in_service": lambda m: m.is_in_service,
-    "flowing": lambda m: m.is_flowing,
-    "lost_contact": lambda m: m.lost_contact_since is not None,
-    "party_rep": lambda m: m.is_party_rep,
-    "part_time_committee": lambda m: m.is_part_time_committee,
-    "exempt": lambda m: m.is_exempt,
-}
-
-
 # labels of the list's choice fields, built once (Choices.choices builds a new list on every access)
 _GENDER_LABELS = dict(Gender.choices)
 _STATUS_LABELS = dict(MemberStatus.choices)
 _CATEGORY_LABELS = dict(Category.choices)
-# what a list row reads (``_row``): the rest of the record stays in the database
 # what a list row reads (``_list_row``), as values: the rest of the record stays in the database
 LIST_VALUES = (
     *("id", "name", "gender", "birth_date", "status", "category", "join_date"),
@@ -97,7 +85,7 @@ def _list_row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _flags(member: Member) -> list[str]:
-    return [flag for flag in selectors.FLAG_FILTERS if _FLAG_TESTS[flag](member)]
+    return [flag for flag, key in selectors.FLAG_KEYS.items() if getattr(member, key)]
 
 
 def _org_ref(org: Organisation | None) -> dict[str, Any] | None:

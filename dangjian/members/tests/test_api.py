@@ -437,3 +437,10 @@ def test_history_lists_changes_newest_first(world, login):
 @pytest.mark.parametrize("path", ["", "/history"])
 def test_history_and_detail_of_an_outsider_are_404(world, login, path):
     assert login(world.erin).get(f"{URL}/{world.a1_1_members[0].pk}{path}").status_code == 404
+
+
+def test_every_filterable_flag_is_shown_on_the_rows():
+    # a flag one can filter by (FLAG_FILTERS) must also be named on the rows (FLAG_KEYS) and labelled
+    from dangjian.members import selectors
+
+    assert list(selectors.FLAG_KEYS) == list(selectors.FLAG_FILTERS) == list(selectors.FLAG_LABELS)
